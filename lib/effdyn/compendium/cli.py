@@ -1,0 +1,145 @@
+"""The ``effdyn`` command: list, run, store, build and score the compendium's chapters."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from effdyn.compendium.chapters import CompendiumError, all_chapters, parse_cli_value, repo_root
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from effdyn.compendium.selection import describe_available
+
+    for chapter in all_chapters():
+        print(f"{chapter.slug}  (part {chapter.part}, class {chapter.reproducibility_class})")
+        print(f"  {chapter.title}")
+        defaults = ", ".join(f"{k}={v!r}" for k, v in chapter.defaults.items())
+        print(f"  parameters (ci defaults): {defaults}")
+        for name, values in chapter.profiles.items():
+            if name == "ci":
+                continue
+            shown = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "(defaults)"
+            print(f"  profile {name}: {shown}")
+        for line in describe_available(chapter):
+            print(f"  {line}")
+    return 0
+
+
+def _overrides(pairs: list[list[str]] | None) -> dict:
+    return {name: parse_cli_value(value) for name, value in (pairs or [])}
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from effdyn.compendium.runner import run_chapter
+    from effdyn.compendium.runs import store_run
+
+    result = run_chapter(
+        args.slug,
+        profile=args.profile,
+        overrides=_overrides(args.param),
+        out_dir=Path(args.out) if args.out else None,
+        device=args.device,
+        progress=not args.quiet,
+    )
+    print(result.summary())
+    if not result.ok:
+        print(f"the partial notebook is kept in {result.folder}", file=sys.stderr)
+        return 1
+    if args.store:
+        print(f"stored in {store_run(result.folder)}")
+    return 0
+
+
+def _cmd_store(args: argparse.Namespace) -> int:
+    from effdyn.compendium.runs import store_run
+
+    print(f"stored in {store_run(Path(args.folder))}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from effdyn.compendium.book import build_book
+
+    return build_book(
+        profile=args.profile,
+        budget_minutes=args.budget_minutes,
+        only=args.only,
+        html=not args.no_html,
+        device=args.device,
+    )
+
+
+def _cmd_scorecard(args: argparse.Namespace) -> int:
+    from effdyn.compendium.scorecard import scorecard_text
+    from effdyn.compendium.selection import select_shown
+
+    shown = [s for s in (select_shown(c, args.profile) for c in all_chapters()) if s]
+    print(scorecard_text([s.record for s in shown]))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="effdyn",
+        description="Run and build the effdyn compendium (chapters under chapters/).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="chapters, their profiles and parameters, and stored results")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("run", help="execute one chapter with a profile and optional overrides")
+    p.add_argument("slug", help="the chapter, e.g. cbo (see `effdyn list`)")
+    p.add_argument("--profile", default="ci", help="smoke, ci (default) or paper")
+    p.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="override one parameter (repeatable); VALUE is read as a Python literal",
+    )
+    p.add_argument("--out", help="run folder (default book/_build/runs/SLUG/PROFILE)")
+    p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when present")
+    p.add_argument("--store", action="store_true", help="keep the run in book/stored/")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("store", help="keep a finished run folder in book/stored/")
+    p.add_argument("folder", help="a run folder written by `effdyn run`")
+    p.set_defaults(func=_cmd_store)
+
+    p = sub.add_parser("build", help="run every chapter, then build the HTML book")
+    p.add_argument("--profile", default="ci", help="the profile of fresh runs (default ci)")
+    p.add_argument(
+        "--budget-minutes",
+        type=float,
+        default=None,
+        help="fail loudly if running chapters takes longer than this",
+    )
+    p.add_argument("--only", nargs="+", metavar="SLUG", help="run only these chapters")
+    p.add_argument("--no-html", action="store_true", help="run chapters, skip jupyter-book")
+    p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when present")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("scorecard", help="print the table of all claims of the shown runs")
+    p.add_argument("--profile", default="ci")
+    p.set_defaults(func=_cmd_scorecard)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``effdyn`` console script."""
+    args = build_parser().parse_args(argv)
+    repo_root()
+    try:
+        return int(args.func(args))
+    except CompendiumError as err:
+        print(f"effdyn: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
