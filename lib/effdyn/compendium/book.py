@@ -28,7 +28,7 @@ from effdyn.compendium.scorecard import scorecard_markdown
 from effdyn.compendium.selection import Shown, select_shown
 
 STATUS_TAG = "effdyn-status"
-BOOK_PAGES = ("_config.yml", "intro.md", "authoring.md", "references.bib")
+BOOK_PAGES = ("_config.yml", "intro.md", "authoring.md", "bibliography.md", "references.bib")
 
 
 def read_parts(root: Path) -> dict[str, dict]:
@@ -46,7 +46,7 @@ def toc(parts: dict[str, dict], present: list[str]) -> dict:
     toc_parts.append(
         {
             "caption": "About this compendium",
-            "chapters": [{"file": "scorecard"}, {"file": "authoring"}],
+            "chapters": [{"file": "scorecard"}, {"file": "bibliography"}, {"file": "authoring"}],
         }
     )
     return {"format": "jb-book", "root": "intro", "parts": toc_parts}

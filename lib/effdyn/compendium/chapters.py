@@ -161,8 +161,7 @@ class Chapter:
         profiles = self.profiles
         if profile not in profiles:
             raise CompendiumError(
-                f"chapter {self.slug!r} has no profile {profile!r}; "
-                f"profiles: {', '.join(profiles)}"
+                f"chapter {self.slug!r} has no profile {profile!r}; profiles: {', '.join(profiles)}"
             )
         params = dict(self.defaults)
         for source, values in (

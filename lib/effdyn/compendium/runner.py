@@ -143,7 +143,8 @@ def _describe_failure(err: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(err, PapermillExecutionError):
-        return f"cell {err.cell_index} (execution {err.exec_count}) raised {err.ename}: {err.evalue}"
+        where = f"cell {err.cell_index} (execution {err.exec_count})"
+        return f"{where} raised {err.ename}: {err.evalue}"
     return f"{type(err).__name__}: {err}"
 
 

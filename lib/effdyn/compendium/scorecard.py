@@ -10,7 +10,7 @@ def _fmt(x: float) -> str:
 
 
 def scorecard_rows(records: list[RunRecord]) -> list[dict[str, str]]:
-    """One row per claim: chapter, claim, ours, reference, kind, tolerance, result, profile, device."""
+    """One row per claim, with the fields of :data:`COLUMNS`."""
     rows = []
     for record in records:
         for c in record.claims:
@@ -30,7 +30,17 @@ def scorecard_rows(records: list[RunRecord]) -> list[dict[str, str]]:
     return rows
 
 
-COLUMNS = ("chapter", "claim", "ours", "reference", "kind", "tolerance", "result", "profile", "device")
+COLUMNS = (
+    "chapter",
+    "claim",
+    "ours",
+    "reference",
+    "kind",
+    "tolerance",
+    "result",
+    "profile",
+    "device",
+)
 
 
 def scorecard_text(records: list[RunRecord]) -> str:
