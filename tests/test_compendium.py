@@ -204,3 +204,39 @@ def test_build_budget_fails_loudly(book_root, capsys):
     code = build_book(profile="smoke", html=False, root=book_root, budget_minutes=0.0)
     assert code == 1
     assert "budget" in capsys.readouterr().err
+
+
+def test_shrink_keeps_figures_and_clips_long_text(tmp_path):
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import nbformat
+    from PIL import Image
+
+    from effdyn.compendium.shrink import shrink_notebook
+
+    fig, ax = plt.subplots()
+    ax.plot(range(100), [i**0.5 for i in range(100)])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    png = buffer.getvalue()
+    cell = nbformat.v4.new_code_cell("plot()")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode()}),
+        nbformat.v4.new_output("stream", name="stdout", text="x" * 50_000),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    before, after = shrink_notebook(path, max_text=1000)
+    assert after < before
+    out = nbformat.read(path, as_version=4).cells[0].outputs
+    new_png = base64.b64decode(out[0]["data"]["image/png"])
+    assert len(new_png) <= len(png)
+    assert Image.open(io.BytesIO(new_png)).size == Image.open(io.BytesIO(png)).size
+    assert len(out[1]["text"]) < 1100 and "clipped" in out[1]["text"]

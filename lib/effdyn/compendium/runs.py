@@ -15,6 +15,7 @@ from typing import Any
 
 from effdyn.compendium.chapters import CompendiumError, repo_root
 from effdyn.compendium.claims import Claim, read_claims
+from effdyn.compendium.shrink import shrink_notebook
 
 CLAIMS_NAME = "claims.json"
 PROVENANCE_NAME = "provenance.json"
@@ -87,6 +88,8 @@ def replace_folder(source: Path, destination: Path) -> None:
 def store_run(folder: Path, root: Path | None = None) -> Path:
     """Keep a successful run in ``book/stored/<slug>/<profile>/`` and return that folder.
 
+    The stored notebook is shrunk (palette PNG figures, long text outputs clipped).
+
     Raises
     ------
     CompendiumError
@@ -104,5 +107,6 @@ def store_run(folder: Path, root: Path | None = None) -> Path:
     staging.mkdir(parents=True)
     for name in (notebook_name(record.slug), CLAIMS_NAME, PROVENANCE_NAME):
         shutil.copy2(folder / name, staging / name)
+    shrink_notebook(staging / notebook_name(record.slug))
     replace_folder(staging, destination)
     return destination
