@@ -1,0 +1,135 @@
+"""Fixed-step integrators for the effective ODE and SDE of summary statistics.
+
+The effective dynamics of :mod:`effdyn.highdim` are low-dimensional, so a classical fixed-step
+Runge-Kutta scheme (for the ballistic ODE limit) and the Euler-Maruyama scheme (for the diffusive
+SDE limit) are enough. Both act on batched torch tensors, so one call integrates many initial
+conditions at once, on whatever device the initial condition lives on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from effdyn.highdim.references import BUTCHER_2016, KLOEDEN_PLATEN_1992
+
+Field = Callable[[torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Path:
+    """A recorded trajectory.
+
+    Attributes
+    ----------
+    t : torch.Tensor
+        Recording times, shape ``(n_record,)``.
+    y : torch.Tensor
+        States at those times, shape ``(n_record, *state_shape)``.
+    """
+
+    t: torch.Tensor
+    y: torch.Tensor
+
+
+def _check_grid(t_final: float, dt: float, record_every: int) -> int:
+    if not (t_final > 0):
+        raise ValueError(f"t_final must be positive, got {t_final!r}")
+    if not (dt > 0):
+        raise ValueError(f"dt must be positive, got {dt!r}")
+    if int(record_every) < 1:
+        raise ValueError(f"record_every must be a positive integer, got {record_every!r}")
+    return max(1, int(round(t_final / dt)))
+
+
+def rk4(drift: Field, y0: torch.Tensor, t_final: float, dt: float, record_every: int = 1) -> Path:
+    """Integrate ``dy/dt = drift(y)`` with the classical 4th-order Runge-Kutta scheme.
+
+    Parameters
+    ----------
+    drift : callable
+        Autonomous vector field acting elementwise on batched states (any shape).
+    y0 : torch.Tensor
+        Initial state(s); the dtype and device of the integration.
+    t_final : float
+        Final time; the number of steps is ``round(t_final / dt)``.
+    dt : float
+        Step size.
+    record_every : int
+        Record the state every this many steps (the initial state is always recorded).
+
+    Returns
+    -------
+    Path
+        Recorded times and states.
+    """
+    n_steps = _check_grid(t_final, dt, record_every)
+    y = y0.clone()
+    ts, ys = [0.0], [y.clone()]
+    for step in range(1, n_steps + 1):
+        k1 = drift(y)
+        k2 = drift(y + 0.5 * dt * k1)
+        k3 = drift(y + 0.5 * dt * k2)
+        k4 = drift(y + dt * k3)
+        y = y + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        if step % record_every == 0 or step == n_steps:
+            ts.append(step * dt)
+            ys.append(y.clone())
+    return Path(torch.tensor(ts, dtype=y0.dtype, device=y0.device), torch.stack(ys))
+
+
+rk4.bibtex = BUTCHER_2016  # type: ignore[attr-defined]
+rk4.order = 4  # type: ignore[attr-defined]
+
+
+def euler_maruyama(
+    drift: Field,
+    diffusion: Field,
+    y0: torch.Tensor,
+    t_final: float,
+    dt: float,
+    *,
+    generator: torch.Generator | None = None,
+    record_every: int = 1,
+) -> Path:
+    """Integrate ``dY = drift(Y) dt + diffusion(Y) dB`` with diagonal noise (Euler-Maruyama).
+
+    Strong order 1/2 and weak order 1 :cite:`kloeden1992numerical`.
+
+    Parameters
+    ----------
+    drift, diffusion : callable
+        Drift and (diagonal) diffusion coefficient, elementwise on batched states; the
+        diffusion returns the standard deviation per unit time, not the variance.
+    y0 : torch.Tensor
+        Initial states (any shape); each entry gets its own Brownian motion.
+    t_final, dt : float
+        Final time and step size.
+    generator : torch.Generator, optional
+        Source of the Gaussian increments (on the device of ``y0``).
+    record_every : int
+        Record every this many steps.
+
+    Returns
+    -------
+    Path
+        Recorded times and states.
+    """
+    n_steps = _check_grid(t_final, dt, record_every)
+    y = y0.clone()
+    sqdt = dt**0.5
+    ts, ys = [0.0], [y.clone()]
+    for step in range(1, n_steps + 1):
+        noise = torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device)
+        y = y + dt * drift(y) + sqdt * diffusion(y) * noise
+        if step % record_every == 0 or step == n_steps:
+            ts.append(step * dt)
+            ys.append(y.clone())
+    return Path(torch.tensor(ts, dtype=y0.dtype, device=y0.device), torch.stack(ys))
+
+
+euler_maruyama.bibtex = KLOEDEN_PLATEN_1992  # type: ignore[attr-defined]
+euler_maruyama.strong_order = 0.5  # type: ignore[attr-defined]
+euler_maruyama.weak_order = 1.0  # type: ignore[attr-defined]

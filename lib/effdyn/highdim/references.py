@@ -1,0 +1,43 @@
+"""BibTeX entries of the methods implemented in :mod:`effdyn.highdim`.
+
+Every public class or function of the sub-package carries a ``bibtex`` attribute holding one of
+these strings, so that a chapter can print exactly what it used.
+"""
+
+from __future__ import annotations
+
+BEN_AROUS_GHEISSARI_JAGANNATH_2022 = r"""@inproceedings{benarous2022sgdlimits,
+  title     = {High-dimensional limit theorems for {SGD}: Effective dynamics and critical scaling},
+  author    = {Ben Arous, G{\'e}rard and Gheissari, Reza and Jagannath, Aukosh},
+  booktitle = {Advances in Neural Information Processing Systems},
+  volume    = {35},
+  year      = {2022},
+  eprint    = {2206.04030},
+  archivePrefix = {arXiv}
+}"""
+
+BEN_AROUS_GHEISSARI_JAGANNATH_2021 = r"""@article{benarous2021online,
+  title   = {Online stochastic gradient descent on non-convex losses from high-dimensional
+             inference},
+  author  = {Ben Arous, G{\'e}rard and Gheissari, Reza and Jagannath, Aukosh},
+  journal = {Journal of Machine Learning Research},
+  volume  = {22},
+  number  = {106},
+  pages   = {1--51},
+  year    = {2021}
+}"""
+
+KLOEDEN_PLATEN_1992 = r"""@book{kloeden1992numerical,
+  title     = {Numerical Solution of Stochastic Differential Equations},
+  author    = {Kloeden, Peter E. and Platen, Eckhard},
+  publisher = {Springer},
+  year      = {1992}
+}"""
+
+BUTCHER_2016 = r"""@book{butcher2016numerical,
+  title     = {Numerical Methods for Ordinary Differential Equations},
+  author    = {Butcher, John C.},
+  edition   = {3},
+  publisher = {Wiley},
+  year      = {2016}
+}"""

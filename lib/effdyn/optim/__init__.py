@@ -1,0 +1,45 @@
+"""Consensus-based optimization and its gradient-descent interpretation.
+
+Consensus-based optimization (CBO) with isotropic and anisotropic noise, consensus hopping, the
+Laplace-principle consensus point, the benchmark objectives and the smoothed objective of
+Riedl, Klock, Geldhauser and Fornasier (2023), "Gradient is all you need?", arXiv:2306.09778;
+plain gradient descent and annealed Langevin dynamics for comparison. Everything is batched over
+particles and independent runs and runs unchanged on CPU and CUDA.
+"""
+
+from effdyn.optim.cbo import CBO, NOISE_TYPES, CBOResult, gaussian_cloud
+from effdyn.optim.consensus import consensus_point, consensus_weights
+from effdyn.optim.gradient_descent import gradient, gradient_descent
+from effdyn.optim.hopping import ConsensusHopping
+from effdyn.optim.objectives import Ackley, GrandCanyon3Noisy, Objective, Quadratic, Rastrigin
+from effdyn.optim.smoothing import (
+    gaussian_grid,
+    monte_carlo_nodes,
+    proximal_point,
+    smoothed_gradient,
+    smoothed_objective,
+    uniform_grid,
+)
+
+__all__ = [
+    "CBO",
+    "NOISE_TYPES",
+    "Ackley",
+    "CBOResult",
+    "ConsensusHopping",
+    "GrandCanyon3Noisy",
+    "Objective",
+    "Quadratic",
+    "Rastrigin",
+    "consensus_point",
+    "consensus_weights",
+    "gaussian_cloud",
+    "gaussian_grid",
+    "gradient",
+    "gradient_descent",
+    "monte_carlo_nodes",
+    "proximal_point",
+    "smoothed_gradient",
+    "smoothed_objective",
+    "uniform_grid",
+]
