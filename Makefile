@@ -10,7 +10,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_VERSION ?= 2.13.0
 BUDGET_MINUTES ?= 40
 
-.PHONY: book test lint setup clean
+.PHONY: book test bench setup clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,9 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check lib tests benchmarks
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf book/_build
