@@ -58,8 +58,10 @@ def main() -> None:
     naive_ssa(net, [0], t, args.naive_runs)
     naive = (time.perf_counter() - start) / args.naive_runs
     print(f"network: dimerisation omega=20, t in [0, 10], device {args.device}")
-    print(f"batched torch SSA : {batched * 1e3:8.3f} ms per run ({args.runs} runs, "
-          f"{res.n_iterations} iterations)")
+    print(
+        f"batched torch SSA : {batched * 1e3:8.3f} ms per run ({args.runs} runs, "
+        f"{res.n_iterations} iterations)"
+    )
     print(f"naive Python loop : {naive * 1e3:8.3f} ms per run ({args.naive_runs} runs)")
     print(f"speed-up batched / naive: {naive / batched:.1f}x")
     try:
@@ -73,12 +75,16 @@ def main() -> None:
     model.add_parameter([k_in, k_dim])
     x = gillespy2.Species(name="X", initial_value=0)
     model.add_species([x])
-    model.add_reaction([
-        gillespy2.Reaction(name="in", reactants={}, products={x: 1},
-                           propensity_function="k_in"),
-        gillespy2.Reaction(name="dim", reactants={x: 2}, products={},
-                           propensity_function="k_dim*X*(X-1)"),
-    ])
+    model.add_reaction(
+        [
+            gillespy2.Reaction(
+                name="in", reactants={}, products={x: 1}, propensity_function="k_in"
+            ),
+            gillespy2.Reaction(
+                name="dim", reactants={x: 2}, products={}, propensity_function="k_dim*X*(X-1)"
+            ),
+        ]
+    )
     model.timespan(t)
     n_peer = min(args.runs, 200)
     start = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,16 @@ def test_chapter_smoke_run_records_claims(path, tmp_path):
     result = run_chapter(path.stem, "smoke", out_dir=tmp_path / "run", root=ROOT, progress=False)
     assert result.ok, result.error
     assert result.claims, "the chapter recorded no claim"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_chapter_citations_resolve(path):
+    from pybtex.database import parse_file
+
+    keys = set(parse_file(str(ROOT / "book" / "references.bib")).entries)
+    cited = {
+        key.strip()
+        for group in re.findall(r"\{cite[a-z:]*\}`([^`]+)`", path.read_text())
+        for key in group.split(",")
+    }
+    assert cited <= keys, f"not in book/references.bib: {sorted(cited - keys)}"

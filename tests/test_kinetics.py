@@ -7,8 +7,13 @@ import pytest
 import torch
 from scipy.stats import poisson
 
-from effdyn.kinetics import FiniteStateProjection, MomentEquations, Reaction, ReactionNetwork
-from effdyn.kinetics import systems
+from effdyn.kinetics import (
+    FiniteStateProjection,
+    MomentEquations,
+    Reaction,
+    ReactionNetwork,
+    systems,
+)
 from effdyn.kinetics.diagnostics import (
     assess_closure,
     count_distinct,
@@ -241,6 +246,9 @@ def test_diagnostic_helpers():
     t = np.linspace(0, 100, 2001)
     assert oscillation_decay(t, np.sin(t), 20.0) == pytest.approx(1.0, abs=0.01)
     assert oscillation_decay(t, np.exp(-0.1 * t) * np.sin(t), 20.0) < 0.2
-    assert count_distinct([np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-6]), np.array([3.0, 2.0])]) == 2
+    assert (
+        count_distinct([np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-6]), np.array([3.0, 2.0])])
+        == 2
+    )
     sol = MomentEquations(systems.birth_death(), 2, "exact").solve([0.0], np.linspace(0, 1, 3))
     assert is_physical(sol)

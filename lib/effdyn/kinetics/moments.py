@@ -77,10 +77,8 @@ bibtex = """@article{schnoerr2014validity,
 
 
 def multi_indices(n_species: int, order: int) -> list[tuple[int, ...]]:
-    """All multi-indices ``alpha`` with ``|alpha| == order``, in lexicographic (descending) order."""
-    out = [
-        a for a in itertools.product(range(order + 1), repeat=n_species) if sum(a) == order
-    ]
+    """All multi-indices ``alpha`` with ``|alpha| == order``, lexicographically descending."""
+    out = [a for a in itertools.product(range(order + 1), repeat=n_species) if sum(a) == order]
     return sorted(out, reverse=True)
 
 
@@ -212,6 +210,10 @@ class _ClosureAlgebra:
                 coeff *= sympy.binomial(a_i, k_i) * (-m_i) ** (a_i - k_i)
             total += coeff * self._lognormal_raw(tuple(k))
         return total
+
+
+class _TooManyEvaluations(Exception):
+    """Raised inside the ODE right-hand side to abort a hopeless integration."""
 
 
 @dataclass
@@ -355,6 +357,7 @@ class MomentEquations:
         rtol: float = 1e-8,
         atol: float = 1e-8,
         blow_up: float = 1e12,
+        max_evaluations: int = 20_000,
     ) -> MomentSolution:
         """Integrate from a deterministic initial condition ``x0`` (or a full initial state).
 
@@ -370,6 +373,9 @@ class MomentEquations:
             Passed to :func:`scipy.integrate.solve_ivp`.
         blow_up : float
             The integration stops (``success=False``) once any moment exceeds this magnitude.
+        max_evaluations : int
+            The integration gives up (``success=False``) after this many right-hand-side
+            evaluations: a closed system driven to ever smaller steps is itself a failure.
         """
         x0 = np.asarray(x0, dtype=float)
         state0 = self.initial_state(x0) if x0.size == self.network.n_species else x0
@@ -382,18 +388,31 @@ class MomentEquations:
             return blow_up - float(np.max(np.abs(y)))
 
         escape.terminal = True  # type: ignore[attr-defined]
-        with np.errstate(all="ignore"):
-            sol = solve_ivp(
-                lambda t, y: self.rhs(y, k),
-                (t_eval[0], t_eval[-1]),
-                state0,
-                method=method,
-                t_eval=t_eval,
-                jac=lambda t, y: self.jacobian(y, k),
-                rtol=rtol,
-                atol=atol,
-                events=escape,
-            )
+        calls = [0]
+
+        def rhs(t: float, y: np.ndarray) -> np.ndarray:
+            calls[0] += 1
+            if calls[0] > max_evaluations:
+                raise _TooManyEvaluations
+            return self.rhs(y, k)
+
+        try:
+            with np.errstate(all="ignore"):
+                sol = solve_ivp(
+                    rhs,
+                    (t_eval[0], t_eval[-1]),
+                    state0,
+                    method=method,
+                    t_eval=t_eval,
+                    jac=lambda t, y: self.jacobian(y, k),
+                    rtol=rtol,
+                    atol=atol,
+                    events=escape,
+                )
+        except _TooManyEvaluations:
+            mean, cov = self._split(state0[None, :])
+            message = f"gave up after {max_evaluations} right-hand-side evaluations"
+            return MomentSolution(t_eval[:1], mean, cov, state0[None, :], False, message)
         states = sol.y.T
         finite = bool(np.all(np.isfinite(states)))
         success = bool(sol.success) and sol.status == 0 and finite and len(sol.t) == len(t_eval)

@@ -28,7 +28,7 @@ def birth_death(birth: float = 10.0, death: float = 1.0) -> ReactionNetwork:
 
 
 def isomerisation(k_on: float = 2.0, k_off: float = 1.0, influx: float = 5.0) -> ReactionNetwork:
-    """A linear two-species network: ``0 -> A``, ``A <-> B``, ``B -> 0`` (moment equations close)."""
+    """Linear two-species network ``0 -> A``, ``A <-> B``, ``B -> 0`` (moment equations close)."""
     return ReactionNetwork(
         ["A", "B"],
         [
@@ -41,7 +41,7 @@ def isomerisation(k_on: float = 2.0, k_off: float = 1.0, influx: float = 5.0) ->
 
 
 def dimerisation(omega: float = 10.0, k_in: float = 1.0, k_dim: float = 1.0) -> ReactionNetwork:
-    """Monostable ``0 -> X`` (rate ``k_in * omega``), ``2X -> 0`` (propensity ``k_dim x(x-1)/omega``).
+    """Monostable ``0 -> X`` (rate ``k_in omega``), ``2X -> 0`` (propensity ``k_dim x(x-1)/omega``).
 
     The rate equation ``dx/dt = k_in omega - 2 k_dim x^2 / omega`` has one stable fixed point
     ``x* = omega sqrt(k_in / (2 k_dim))``.
