@@ -76,6 +76,17 @@ def scorecard_markdown(records: list[RunRecord], missing: dict[str, str] | None 
         "",
         f"**{passed} of {len(rows)} claims pass, in {len(records)} chapters.**",
         "",
+        "| chapter | claims passing | profile shown | device | run |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {{doc}}`{r.slug} <chapters/{r.slug}>` | {sum(c.passed for c in r.claims)}"
+            f"/{len(r.claims)} | {r.profile} | {r.provenance.get('device_description', '')} | "
+            f"{r.provenance.get('started', '')} |"
+            for r in records
+        ),
+        "",
+        "## Every claim",
+        "",
         "| chapter | claim | ours | reference | kind | tolerance | result | profile | device |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
