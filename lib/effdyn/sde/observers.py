@@ -1,0 +1,316 @@
+"""Observers: statistics accumulated on the fly during :func:`~effdyn.sde.simulate`.
+
+An observer sees the positions ``(B, d)`` of all trajectories every ``every`` steps, so that long
+runs need not store trajectories. Updates are free of host synchronisation (masks, ``where``,
+``bincount``), except where a class says otherwise.
+
+- :class:`FirstPassage`: first time each trajectory enters a target set (MFPTs).
+- :class:`TransitionCounter`: transitions between core sets, time spent "last in" each core
+  (rates, MFPTs between metastable sets), by core-set (milestoning) assignment.
+- :class:`Histogram`: a running histogram of the positions or of a function of them.
+
+Write your own by subclassing :class:`Observer` (``start``, ``update``, and ``done`` if it may
+stop the run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from effdyn.sde.sets import Region, as_region
+
+__all__ = ["FirstPassage", "Histogram", "Observer", "TransitionCounter"]
+
+Tensor = torch.Tensor
+
+
+class Observer:
+    """Base class of the on-the-fly observers.
+
+    Attributes
+    ----------
+    every : int
+        The observer is updated after every ``every``-th step (and started at the initial state).
+    stop : bool
+        If true, :func:`~effdyn.sde.simulate` ends the run once :attr:`done` is true (checked
+        once per block of steps).
+    """
+
+    every: int = 1
+    stop: bool = False
+
+    def _set_every(self, every: int) -> None:
+        if isinstance(every, bool) or int(every) != every or every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}")
+        self.every = int(every)
+
+    def start(self, x: Tensor, t: float, dt: float) -> None:
+        """Called once with the initial positions before the first step."""
+
+    def update(self, x: Tensor, t: float) -> None:
+        """Called with the positions after every ``every``-th step, at time ``t``."""
+
+    @property
+    def done(self) -> bool:
+        """Whether the observer has seen all it needs (used with ``stop=True``)."""
+        return False
+
+
+class FirstPassage(Observer):
+    """First-passage times into a target set.
+
+    ``times[i]`` is the first observed time (measured from the start of the run) at which
+    trajectory ``i`` is in ``target``; ``0`` if it starts there; ``inf`` if it never got there
+    (censored at :attr:`horizon`). The set is checked every ``every`` steps, so times are
+    resolved to ``every * dt`` and crossings between checks are missed (a small upward bias of
+    order ``sqrt(dt)`` for diffusions).
+
+    Parameters
+    ----------
+    target : Region or callable ``x -> bool (B,)``
+    every : int
+    stop : bool
+        End the run when every trajectory has arrived.
+    """
+
+    def __init__(self, target: Region | Callable[[Tensor], Tensor], every: int = 1, stop=False):
+        self.target = as_region(target)
+        self._set_every(every)
+        self.stop = bool(stop)
+        self.times: Tensor | None = None
+        self.hit: Tensor | None = None
+        self.horizon = 0.0
+
+    def start(self, x: Tensor, t: float, dt: float) -> None:
+        self.t0 = t
+        self.hit = self.target(x)
+        zero = torch.zeros((), dtype=torch.float64, device=x.device)
+        self.times = torch.where(self.hit, zero, torch.full_like(zero, float("inf")))
+        self.horizon = 0.0
+
+    def update(self, x: Tensor, t: float) -> None:
+        inside = self.target(x)
+        new = inside & ~self.hit
+        elapsed = t - self.t0
+        self.times = torch.where(new, torch.full_like(self.times, elapsed), self.times)
+        self.hit = self.hit | inside
+        self.horizon = elapsed
+
+    @property
+    def done(self) -> bool:
+        return self.hit is not None and bool(self.hit.all())
+
+    @property
+    def fraction_hit(self) -> float:
+        """Fraction of trajectories that reached the target."""
+        return float(self.hit.double().mean())
+
+    def mfpt(self, confidence: float = 0.95, method: str = "auto"):
+        """The mean first-passage time with a confidence interval (:func:`effdyn.estimators.mfpt`)."""
+        from effdyn.estimators import mfpt
+
+        return mfpt(self.times, horizon=self.horizon, confidence=confidence, method=method)
+
+
+class TransitionCounter(Observer):
+    """Transitions between core sets, counted on the fly (core-set / milestoning assignment).
+
+    Each trajectory carries the label of the last core it visited (``-1`` before the first).
+    When it enters core ``j`` while labelled ``i != j``, a transition ``i -> j`` is counted,
+    together with its duration: the time since the trajectory took label ``i`` (its first entry
+    into ``i`` after leaving another core), which is a sample of the first-passage time from
+    ``i`` to the other cores. The total time spent with each label (:attr:`time_in`) gives the
+    rates ``k_ij = counts_ij / time_in_i``; for two cores ``time_in_A / counts_AB`` estimates
+    MFPT(A -> B).
+
+    Parameters
+    ----------
+    cores : sequence of Region or callables
+        Disjoint core sets (where they overlap, the later one wins).
+    every : int
+    record_events : bool
+        Also keep every transition (trajectory, from, to, time, duration) in :attr:`events`;
+        this synchronises with the host at each update, cheap on a CPU but not on a GPU.
+    """
+
+    def __init__(
+        self,
+        cores: Sequence[Region | Callable[[Tensor], Tensor]],
+        every: int = 1,
+        record_events: bool = False,
+    ) -> None:
+        if len(cores) < 2:
+            raise ValueError(f"need at least two core sets, got {len(cores)}")
+        self.cores = [as_region(c) for c in cores]
+        self._set_every(every)
+        self.record_events = bool(record_events)
+        self.events: list[tuple[int, int, int, float, float]] = []
+
+    @property
+    def n_cores(self) -> int:
+        return len(self.cores)
+
+    def assign(self, x: Tensor) -> Tensor:
+        """The index of the core containing each position, or ``-1`` (shape ``(B,)``)."""
+        label = torch.full(x.shape[:-1], -1, dtype=torch.long, device=x.device)
+        for k, core in enumerate(self.cores):
+            label = torch.where(core(x), k, label)
+        return label
+
+    def start(self, x: Tensor, t: float, dt: float) -> None:
+        K, dev = self.n_cores, x.device
+        self.label = self.assign(x)
+        nan = torch.full(self.label.shape, float("nan"), dtype=torch.float64, device=dev)
+        self.entry = torch.where(self.label >= 0, torch.full_like(nan, t), nan)
+        self._counts = torch.zeros(K * K, dtype=torch.long, device=dev)
+        self._dsum = torch.zeros(K * K, dtype=torch.float64, device=dev)
+        self._dsq = torch.zeros(K * K, dtype=torch.float64, device=dev)
+        self._time_in = torch.zeros(K, dtype=torch.float64, device=dev)
+        self._t_last = t
+        self.events = []
+
+    def update(self, x: Tensor, t: float) -> None:
+        K = self.n_cores
+        occupied = torch.bincount(self.label + 1, minlength=K + 1)[1:]
+        self._time_in += (t - self._t_last) * occupied.double()
+        new = self.assign(x)
+        trans = (new >= 0) & (new != self.label)
+        real = trans & (self.label >= 0)
+        idx = torch.where(real, self.label * K + new + 1, 0)
+        dur = torch.where(real, t - self.entry, 0.0)
+        self._counts += torch.bincount(idx, minlength=K * K + 1)[1:]
+        self._dsum += torch.bincount(idx, weights=dur, minlength=K * K + 1)[1:]
+        self._dsq += torch.bincount(idx, weights=dur * dur, minlength=K * K + 1)[1:]
+        if self.record_events:
+            for i in real.nonzero().flatten().tolist():
+                self.events.append(
+                    (i, int(self.label[i]), int(new[i]), float(t), float(dur[i]))
+                )
+        self.entry = torch.where(trans, torch.full_like(self.entry, t), self.entry)
+        self.label = torch.where(trans, new, self.label)
+        self._t_last = t
+
+    @property
+    def counts(self) -> np.ndarray:
+        """``counts[i, j]``: number of transitions from core ``i`` to core ``j``."""
+        return self._counts.view(self.n_cores, self.n_cores).cpu().numpy()
+
+    @property
+    def time_in(self) -> np.ndarray:
+        """Total time (summed over trajectories) spent with each core as last visited."""
+        return self._time_in.cpu().numpy()
+
+    @property
+    def duration_sum(self) -> np.ndarray:
+        """Sum of the durations of the ``i -> j`` transitions."""
+        return self._dsum.view(self.n_cores, self.n_cores).cpu().numpy()
+
+    @property
+    def duration_sq_sum(self) -> np.ndarray:
+        """Sum of the squared durations of the ``i -> j`` transitions."""
+        return self._dsq.view(self.n_cores, self.n_cores).cpu().numpy()
+
+    def rates(self, confidence: float = 0.95):
+        """Rates and MFPTs with confidence intervals (:func:`effdyn.estimators.transition_rates`)."""
+        from effdyn.estimators import transition_rates
+
+        return transition_rates(self, confidence=confidence)
+
+
+class Histogram(Observer):
+    """A running histogram of the positions, or of ``fn(positions)``, on a regular grid.
+
+    Parameters
+    ----------
+    low, high : float or sequence of float
+        Range per histogrammed coordinate.
+    bins : int or sequence of int
+        Number of bins per coordinate.
+    fn : callable ``x -> (B,)`` or ``(B, k)``, optional
+        What to histogram (default: the positions themselves, ``k = d``).
+    every : int
+
+    The initial state is not counted. Samples outside the range are counted in
+    :attr:`n_outside`.
+    """
+
+    def __init__(
+        self,
+        low: float | Sequence[float],
+        high: float | Sequence[float],
+        bins: int | Sequence[int],
+        fn: Callable[[Tensor], Tensor] | None = None,
+        every: int = 1,
+    ) -> None:
+        low_a = np.atleast_1d(np.asarray(low, dtype=np.float64))
+        high_a = np.atleast_1d(np.asarray(high, dtype=np.float64))
+        bins_a = np.atleast_1d(np.asarray(bins))
+        k = max(len(low_a), len(high_a), len(bins_a))
+        low_a, high_a, bins_a = (np.broadcast_to(a, (k,)).copy() for a in (low_a, high_a, bins_a))
+        if np.any(~np.isfinite(low_a)) or np.any(high_a <= low_a):
+            raise ValueError(f"need finite low < high, got {low!r} and {high!r}")
+        if np.any(bins_a < 1) or np.any(bins_a != np.round(bins_a)):
+            raise ValueError(f"bins must be positive integers, got {bins!r}")
+        self.low, self.high, self.bins = low_a, high_a, bins_a.astype(np.int64)
+        self.fn = fn
+        self._set_every(every)
+        self._counts: Tensor | None = None
+        self._outside: Tensor | None = None
+
+    @property
+    def edges(self) -> list[np.ndarray]:
+        return [np.linspace(a, b, n + 1) for a, b, n in zip(self.low, self.high, self.bins)]
+
+    @property
+    def centers(self) -> list[np.ndarray]:
+        return [0.5 * (e[1:] + e[:-1]) for e in self.edges]
+
+    def start(self, x: Tensor, t: float, dt: float) -> None:
+        dev, k = x.device, len(self.bins)
+        v = self._values(x)
+        if v.shape[-1] != k:
+            raise ValueError(f"histogram has {k} coordinate(s), the observable has {v.shape[-1]}")
+        self._lo = torch.as_tensor(self.low, dtype=x.dtype, device=dev)
+        self._inv_w = torch.as_tensor(self.bins / (self.high - self.low), dtype=x.dtype, device=dev)
+        self._nb = torch.as_tensor(self.bins, device=dev)
+        strides = np.concatenate([np.cumprod(self.bins[::-1])[::-1][1:], [1]])
+        self._strides = torch.as_tensor(strides, device=dev)
+        self._n = int(np.prod(self.bins))
+        self._counts = torch.zeros(self._n, dtype=torch.long, device=dev)
+        self._outside = torch.zeros((), dtype=torch.long, device=dev)
+
+    def _values(self, x: Tensor) -> Tensor:
+        v = x if self.fn is None else self.fn(x)
+        return v.unsqueeze(-1) if v.ndim == 1 else v
+
+    def update(self, x: Tensor, t: float) -> None:
+        v = self._values(x)
+        idx = torch.floor((v - self._lo) * self._inv_w).long()
+        valid = ((idx >= 0) & (idx < self._nb)).all(dim=-1)
+        flat = torch.where(valid, (idx * self._strides).sum(dim=-1) + 1, 0)
+        self._counts += torch.bincount(flat, minlength=self._n + 1)[1:]
+        self._outside += (~valid).sum()
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Counts, shape ``bins``."""
+        return self._counts.view(*self.bins.tolist()).cpu().numpy()
+
+    @property
+    def n_outside(self) -> int:
+        return int(self._outside)
+
+    def density(self) -> np.ndarray:
+        """The density on the bins, normalised to integrate to one over the range."""
+        counts = self.counts.astype(np.float64)
+        volume = np.prod((self.high - self.low) / self.bins)
+        return counts / (counts.sum() * volume)
+
+    def free_energy(self, beta: float, min_count: int = 1) -> np.ndarray:
+        """``F = -log(density) / beta``, shifted to minimum 0; NaN where counts < min_count."""
+        from effdyn.estimators import free_energy_from_counts
+
+        return free_energy_from_counts(self.counts, beta, min_count=min_count)

@@ -1,0 +1,381 @@
+"""The fixed-step engine: :func:`simulate` (trajectories, observers) and :func:`integrate`.
+
+The loop draws the noise of a whole block of steps with one call of the random number
+generator, calls the integrator's ``step`` once per step with no other per-step Python work
+than saving and observers (when asked for), and checks once per block that the state is
+finite; on a blow-up it replays the block step by step to name the first bad step.
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from effdyn.sde._checks import check_state, check_steps
+from effdyn.sde.brownian import BrownianPath
+from effdyn.sde.errors import BlowUpError
+from effdyn.sde.integrators import CHANNEL_SCALES, Integrator
+from effdyn.sde.observers import Observer
+
+__all__ = ["SimulationResult", "integrate", "simulate"]
+
+Tensor = torch.Tensor
+
+#: Default cap on the size of one block of noise (elements).
+BLOCK_ELEMENTS = 1 << 22
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate` returns.
+
+    Attributes
+    ----------
+    x : Tensor
+        Final positions ``(B, d)``.
+    p : Tensor or None
+        Final momenta (underdamped schemes).
+    t : float
+        Final time.
+    n_steps : int
+        Steps taken (fewer than asked when an observer stopped the run).
+    times : Tensor or None
+        Times of the saved frames, ``(n_frames,)`` (float64, on the CPU).
+    traj : Tensor or None
+        Saved positions ``(n_frames, B, d)``; the first frame is the initial state.
+    traj_p : Tensor or None
+        Saved momenta, when ``save_momenta=True``.
+    observers : list of Observer
+        The observers passed in, holding their statistics.
+    state : Tensor
+        The integrator's final state (pass ``x``/``p`` to continue a run).
+    wall_time : float
+        Seconds spent in the loop.
+    stopped_early : bool
+        Whether observers with ``stop=True`` ended the run before ``n_steps``.
+    """
+
+    x: Tensor
+    p: Tensor | None
+    t: float
+    n_steps: int
+    times: Tensor | None = None
+    traj: Tensor | None = None
+    traj_p: Tensor | None = None
+    observers: list[Observer] = field(default_factory=list)
+    state: Tensor | None = None
+    wall_time: float = 0.0
+    stopped_early: bool = False
+
+
+def _make_generator(seed, generator, device) -> torch.Generator | None:
+    if seed is not None and generator is not None:
+        raise ValueError("give seed or generator, not both")
+    if generator is not None:
+        if torch.device(generator.device).type != device.type:
+            raise ValueError(
+                f"generator lives on {generator.device}, the state on {device}; "
+                "make the generator on the state's device"
+            )
+        return generator
+    if seed is not None:
+        return torch.Generator(device=device).manual_seed(int(seed))
+    return None
+
+
+class _BlockNoise:
+    """Pre-allocated block of Brownian quantities, refilled with one RNG call per block."""
+
+    def __init__(self, integrator, shape, dt, block, generator, device, dtype):
+        channels = integrator.noise_channels
+        scales = [CHANNEL_SCALES[c](dt) for c in channels]
+        self.buffer = torch.empty((block, *shape), device=device, dtype=dtype)
+        self.generator = generator
+        self.scale = None
+        self.uniform = len(set(scales)) == 1
+        if self.uniform:
+            self.std = scales[0]
+        else:
+            view = (len(scales),) + (1,) * (len(shape) - 1)
+            self.scale = torch.tensor(scales, device=device, dtype=dtype).view(view)
+
+    def draw(self, k: int) -> Tensor:
+        buf = self.buffer[:k]
+        if self.uniform:
+            return buf.normal_(0.0, self.std, generator=self.generator)
+        return buf.normal_(generator=self.generator).mul_(self.scale)
+
+
+def _bad_trajectories(state: Tensor) -> Tensor:
+    """Mask ``(B,)`` of trajectories with a non-finite entry (batch is dimension -2)."""
+    finite = torch.isfinite(state)
+    if state.ndim == 3:
+        finite = finite.all(dim=0)
+    return ~finite.all(dim=-1)
+
+
+def _locate_blow_up(integrator, state, t0, dt, noise, first_step) -> Exception:
+    """Replay a block step by step from ``state`` and describe the first non-finite step."""
+    for j in range(noise.shape[0]):
+        new = integrator.step(state, t0 + (first_step + j) * dt, dt, noise[j])
+        bad = _bad_trajectories(new)
+        if bool(bad.any()):
+            index = int(bad.nonzero()[0])
+            before = state[..., index, :]
+            step = first_step + j + 1
+            return BlowUpError(step, t0 + step * dt, dt, int(bad.sum()), index, before)
+        state = new
+    last = first_step + noise.shape[0]
+    return FloatingPointError(
+        f"non-finite values appeared between steps {first_step + 1} and {last} (t in "
+        f"[{t0 + first_step * dt:.6g}, {t0 + last * dt:.6g}]), but replaying those steps did "
+        "not reproduce them (is the force non-deterministic?)"
+    )
+
+
+def simulate(
+    integrator: Integrator,
+    x0: Tensor,
+    dt: float | None = None,
+    n_steps: int | None = None,
+    *,
+    t0: float = 0.0,
+    p0: Tensor | None = None,
+    seed: int | None = None,
+    generator: torch.Generator | None = None,
+    brownian: BrownianPath | None = None,
+    save_every: int | None = None,
+    save_momenta: bool = False,
+    save_device: torch.device | str | None = None,
+    observers: Sequence[Observer] = (),
+    block_size: int | None = None,
+    compile: bool = False,
+) -> SimulationResult:
+    """Run ``n_steps`` fixed steps of ``integrator`` from ``x0`` for the whole batch.
+
+    Parameters
+    ----------
+    integrator : Integrator
+        The scheme with its problem, e.g. ``OverdampedLangevin(potential, beta=1.67)``.
+    x0 : Tensor ``(B, d)``
+        Initial positions; their device and dtype are those of the run.
+    dt : float
+        Step size (> 0). With ``brownian`` it may be left out (``duration / n_steps``).
+    n_steps : int
+        Number of steps.
+    t0 : float
+        Initial time.
+    p0 : Tensor ``(B, d)``, optional
+        Initial momenta (underdamped schemes; drawn from Maxwell-Boltzmann when left out).
+    seed, generator
+        Randomness: a seed for a fresh generator on ``x0``'s device, or a generator. With
+        neither, torch's default generator is used.
+    brownian : BrownianPath, optional
+        Take the noise from this path instead (for convergence studies): it must cover
+        ``[t0, t0 + n_steps * dt]`` with shape ``(B, m)``.
+    save_every : int, optional
+        Save positions every ``save_every`` steps (and at the start) into ``result.traj``.
+    save_momenta : bool
+        Also save momenta (underdamped schemes) into ``result.traj_p``.
+    save_device : device, optional
+        Where saved frames go (default: the run's device); e.g. ``"cpu"`` for long GPU runs.
+    observers : sequence of Observer
+        On-the-fly statistics (:mod:`effdyn.sde.observers`).
+    block_size : int, optional
+        Steps per block of noise (default: up to 256, at most ``BLOCK_ELEMENTS`` numbers).
+    compile : bool
+        Fuse the steps between two observation points with ``torch.compile`` (a one-off
+        compilation of tens of seconds; pays off for long runs). Needs a time-homogeneous
+        problem (all Langevin schemes are) and noise from the generator.
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, non-positive ``dt``, a drift/force/diffusion returning the wrong shape.
+    BlowUpError
+        A trajectory became NaN or inf; the message names the first bad step and its time.
+    """
+    wall0 = _time.perf_counter()
+    if not isinstance(integrator, Integrator):
+        raise TypeError(f"integrator must be an effdyn.sde.Integrator, got {type(integrator)}")
+    if brownian is not None:
+        if n_steps is None:
+            raise ValueError("with a BrownianPath give n_steps (dt defaults to its duration/n)")
+        if dt is None:
+            dt = brownian.duration / n_steps
+    if dt is None or n_steps is None:
+        raise ValueError("give dt and n_steps")
+    dt, n_steps = check_steps(dt, n_steps)
+    t0 = float(t0)
+    if not math.isfinite(t0):
+        raise ValueError(f"t0 must be finite, got {t0!r}")
+    check_state(x0, "x0")
+    device, dtype = x0.device, x0.dtype
+    gen = _make_generator(seed, generator, device)
+    state = integrator.initial_state(x0, p0, gen)
+    integrator.check(state, t0)
+    pos = integrator.positions(state)
+    noise_shape = integrator.noise_shape(state, t0)
+
+    if brownian is not None:
+        if compile:
+            raise ValueError("compile=True draws its own noise; it cannot use a BrownianPath")
+        want = (noise_shape[-2], noise_shape[-1])
+        if brownian.shape != want:
+            raise ValueError(f"BrownianPath has shape {brownian.shape}, the problem needs {want}")
+        if abs(brownian.t0 - t0) > 1e-12 * max(1.0, abs(t0)) or not math.isclose(
+            brownian.t1, t0 + n_steps * dt, rel_tol=1e-9, abs_tol=1e-12
+        ):
+            raise ValueError(
+                f"BrownianPath covers [{brownian.t0}, {brownian.t1}], the run "
+                f"[{t0}, {t0 + n_steps * dt}]"
+            )
+        all_noise = brownian.noise(integrator.noise_channels, n_steps).to(device, dtype)
+
+    observers = list(observers)
+    for obs in observers:
+        if not isinstance(obs, Observer):
+            raise TypeError(f"observers must be effdyn.sde.Observer objects, got {type(obs)}")
+        obs.start(pos, t0, dt)
+    stoppers = [o for o in observers if o.stop]
+
+    if save_every is not None:
+        if isinstance(save_every, bool) or int(save_every) != save_every or save_every < 1:
+            raise ValueError(f"save_every must be a positive integer, got {save_every!r}")
+        save_every = int(save_every)
+        n_frames = n_steps // save_every + 1
+        sdev = torch.device(save_device) if save_device is not None else device
+        traj = torch.empty((n_frames, *pos.shape), device=sdev, dtype=dtype)
+        traj[0] = pos
+        traj_p = None
+        if save_momenta:
+            mom = integrator.momenta(state)
+            if mom is None:
+                raise ValueError(f"{integrator.name} has no momenta to save")
+            traj_p = torch.empty_like(traj)
+            traj_p[0] = mom
+    elif save_momenta:
+        raise ValueError("save_momenta needs save_every")
+
+    # Steps between two points where something outside the step happens (saving, observers).
+    stride = 0
+    for every in [save_every] + [o.every for o in observers]:
+        if every:
+            stride = math.gcd(stride, every)
+    per_step = math.prod(noise_shape)
+    if block_size is None:
+        block = max(1, min(256, BLOCK_ELEMENTS // max(per_step, 1)))
+        if stride:
+            block = max(stride, block // stride * stride)
+    else:
+        if int(block_size) != block_size or block_size < 1:
+            raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+        block = int(block_size)
+    block = max(1, min(block, n_steps))
+    noise_src = None
+    if brownian is None:
+        noise_src = _BlockNoise(integrator, noise_shape, dt, block, gen, device, dtype)
+
+    multi, chunk = None, 1
+    if compile:
+        if not integrator.time_homogeneous:
+            raise ValueError(
+                f"compile=True needs a time-homogeneous problem; {integrator.name} is not "
+                "(make the SDE with time_homogeneous=True if its coefficients ignore t)"
+            )
+        multi = _compiled(integrator)
+        # Steps fused into one compiled call: a divisor of the observation stride, <= 16.
+        chunk = max(c for c in range(1, 17) if not stride or stride % c == 0)
+        if block % chunk:
+            block = max(chunk, block // chunk * chunk)
+            noise_src = _BlockNoise(integrator, noise_shape, dt, block, gen, device, dtype)
+
+    step_fn = integrator.step
+    done_steps = 0
+    frame = 1
+    stopped = False
+    while done_steps < n_steps:
+        k = min(block, n_steps - done_steps)
+        if noise_src is not None:
+            noise = noise_src.draw(k)
+        else:
+            noise = all_noise[done_steps : done_steps + k]
+        start_state, start_step = state, done_steps
+        j = 0
+        while j < k:
+            if multi is not None and k - j >= chunk:
+                state = multi(state, noise[j : j + chunk], dt)
+                j += chunk
+                done_steps += chunk
+            else:
+                state = step_fn(state, t0 + done_steps * dt, dt, noise[j])
+                j += 1
+                done_steps += 1
+            if stride and done_steps % stride == 0:
+                t = t0 + done_steps * dt
+                if observers:
+                    pos = integrator.positions(state)
+                    for obs in observers:
+                        if done_steps % obs.every == 0:
+                            obs.update(pos, t)
+                if save_every is not None and done_steps % save_every == 0:
+                    traj[frame] = integrator.positions(state)
+                    if traj_p is not None:
+                        traj_p[frame] = integrator.momenta(state)
+                    frame += 1
+        if not bool(torch.isfinite(state).all()):
+            raise _locate_blow_up(integrator, start_state, t0, dt, noise, start_step)
+        if stoppers and all(o.done for o in stoppers):
+            stopped = done_steps < n_steps
+            break
+
+    result = SimulationResult(
+        x=integrator.positions(state),
+        p=integrator.momenta(state),
+        t=t0 + done_steps * dt,
+        n_steps=done_steps,
+        observers=observers,
+        state=state,
+        stopped_early=stopped,
+    )
+    if save_every is not None:
+        result.traj = traj[:frame]
+        result.traj_p = traj_p[:frame] if traj_p is not None else None
+        result.times = t0 + torch.arange(frame, dtype=torch.float64) * (save_every * dt)
+    result.wall_time = _time.perf_counter() - wall0
+    return result
+
+
+def integrate(
+    integrator: Integrator,
+    x0: Tensor,
+    dt: float | None = None,
+    n_steps: int | None = None,
+    **kwargs,
+) -> Tensor:
+    """The final positions ``(B, d)`` after ``n_steps`` steps; see :func:`simulate`."""
+    return simulate(integrator, x0, dt, n_steps, **kwargs).x
+
+
+def _compiled(integrator: Integrator):
+    """A ``torch.compile``-d function running several steps of a time-homogeneous scheme."""
+    fn = integrator.__dict__.get("_compiled_steps")
+    if fn is None:
+        step = integrator.step
+
+        def steps(state: Tensor, noise: Tensor, dt: float) -> Tensor:
+            for j in range(noise.shape[0]):
+                state = step(state, 0.0, dt, noise[j])
+            return state
+
+        fn = torch.compile(steps, dynamic=False)
+        integrator.__dict__["_compiled_steps"] = fn
+    return fn
