@@ -49,9 +49,7 @@ class Grid:
             raise ValueError(f"give n and periodic for each of the {d} axes")
         if any(v < 2 for v in ns):
             raise ValueError(f"need at least 2 cells per axis, got {ns}")
-        return cls(
-            tuple(b[0] for b in bounds), tuple(b[1] for b in bounds), tuple(ns), tuple(per)
-        )
+        return cls(tuple(b[0] for b in bounds), tuple(b[1] for b in bounds), tuple(ns), tuple(per))
 
     @property
     def dim(self) -> int:
@@ -77,7 +75,9 @@ class Grid:
     @property
     def axes(self) -> list[np.ndarray]:
         """Cell centres per axis."""
-        return [lo + (np.arange(k) + 0.5) * h for lo, k, h in zip(self.low, self.n, self.h)]
+        return [
+            lo + (np.arange(k) + 0.5) * h for lo, k, h in zip(self.low, self.n, self.h, strict=True)
+        ]
 
     def mesh(self) -> list[np.ndarray]:
         """``np.meshgrid(*axes, indexing="ij")``: one array of shape ``shape`` per axis."""

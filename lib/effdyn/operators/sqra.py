@@ -83,7 +83,7 @@ def _neighbour_pairs(grid: Grid) -> list[tuple[np.ndarray, np.ndarray, float]]:
     """``(i, j, h)`` arrays of neighbouring cells ``j = i + e_a`` for each axis ``a``."""
     index = np.arange(grid.size).reshape(grid.shape)
     pairs = []
-    for a, (h, per) in enumerate(zip(grid.h, grid.periodic)):
+    for a, (h, per) in enumerate(zip(grid.h, grid.periodic, strict=True)):
         src = np.take(index, np.arange(grid.n[a] - 1), axis=a).ravel()
         dst = np.take(index, np.arange(1, grid.n[a]), axis=a).ravel()
         if per:
@@ -204,13 +204,13 @@ class SqRA:
 
     def _masks(self, *regions: Any) -> list[np.ndarray]:
         masks = [self.grid.mask(r) for r in regions]
-        for r, m in zip(regions, masks):
+        for r, m in zip(regions, masks, strict=True):
             if not m.any():
                 raise ValueError(f"the set {r!r} contains no grid cell")
         return masks
 
     def committor(self, A: Any, B: Any) -> np.ndarray:
-        """The forward committor ``q``: ``Q q = 0`` off ``A`` and ``B``, ``q = 0`` on ``A``, 1 on ``B``.
+        """The committor ``q``: ``Q q = 0`` off ``A`` and ``B``, ``q = 0`` on ``A``, 1 on ``B``.
 
         ``A`` and ``B`` are regions (e.g. :class:`effdyn.sde.Ball`) or boolean masks.
         """

@@ -159,7 +159,7 @@ class BrownianPath:
         return self._at(n)[0]
 
     def levy_areas(self, n: int) -> Tensor:
-        """Space-time Levy areas ``H = (1/h) int (W_s - W_a) ds - dW/2`` per step, ``(n, *shape)``."""
+        """Space-time Levy areas ``H = (1/h) int (W_s - W_a) ds - dW/2``, ``(n, *shape)``."""
         if not self.levy_area:
             raise ValueError("this BrownianPath was made with levy_area=False")
         return self._at(n)[1]

@@ -122,7 +122,7 @@ class Integrator(abc.ABC):
         n = len(self.noise_channels)
         return shape if n == 1 else (n, *shape)
 
-    def check(self, state: Tensor, t: float) -> None:
+    def check(self, state: Tensor, t: float) -> None:  # noqa: B027 - optional hook
         """Evaluate the problem once and raise a precise error on a wrong shape."""
 
     @abc.abstractmethod

@@ -109,7 +109,7 @@ class FirstPassage(Observer):
         return float(self.hit.double().mean())
 
     def mfpt(self, confidence: float = 0.95, method: str = "auto"):
-        """The mean first-passage time with a confidence interval (:func:`effdyn.estimators.mfpt`)."""
+        """The MFPT with a confidence interval (see :func:`effdyn.estimators.mfpt`)."""
         from effdyn.estimators import mfpt
 
         return mfpt(self.times, horizon=self.horizon, confidence=confidence, method=method)
@@ -186,9 +186,7 @@ class TransitionCounter(Observer):
         self._dsq += torch.bincount(idx, weights=dur * dur, minlength=K * K + 1)[1:]
         if self.record_events:
             for i in real.nonzero().flatten().tolist():
-                self.events.append(
-                    (i, int(self.label[i]), int(new[i]), float(t), float(dur[i]))
-                )
+                self.events.append((i, int(self.label[i]), int(new[i]), float(t), float(dur[i])))
         self.entry = torch.where(trans, torch.full_like(self.entry, t), self.entry)
         self.label = torch.where(trans, new, self.label)
         self._t_last = t
@@ -214,7 +212,7 @@ class TransitionCounter(Observer):
         return self._dsq.view(self.n_cores, self.n_cores).cpu().numpy()
 
     def rates(self, confidence: float = 0.95):
-        """Rates and MFPTs with confidence intervals (:func:`effdyn.estimators.transition_rates`)."""
+        """Rates and MFPTs with intervals (see :func:`effdyn.estimators.transition_rates`)."""
         from effdyn.estimators import transition_rates
 
         return transition_rates(self, confidence=confidence)
@@ -262,7 +260,9 @@ class Histogram(Observer):
 
     @property
     def edges(self) -> list[np.ndarray]:
-        return [np.linspace(a, b, n + 1) for a, b, n in zip(self.low, self.high, self.bins)]
+        return [
+            np.linspace(a, b, n + 1) for a, b, n in zip(self.low, self.high, self.bins, strict=True)
+        ]
 
     @property
     def centers(self) -> list[np.ndarray]:

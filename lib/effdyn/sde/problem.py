@@ -72,7 +72,9 @@ class SDE:
             self.additive = bool(additive)
         else:
             if additive is False:
-                raise ValueError("a constant diffusion is additive noise; do not pass additive=False")
+                raise ValueError(
+                    "a constant diffusion is additive noise; do not pass additive=False"
+                )
             self._diffusion_fn = None
             self._constant = torch.as_tensor(diffusion)
             if not self._constant.is_floating_point():

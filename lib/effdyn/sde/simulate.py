@@ -26,7 +26,7 @@ __all__ = ["SimulationResult", "integrate", "simulate"]
 Tensor = torch.Tensor
 
 #: Default cap on the size of one block of noise (elements).
-BLOCK_ELEMENTS = 1 << 22
+BLOCK_ELEMENTS = 1 << 18
 
 
 @dataclass

@@ -124,8 +124,8 @@ class TripleWell(Potential):
         Ya, Yb = Y - 1.0 / 3.0, Y - 5.0 / 3.0
         e1 = torch.exp(-X2 - Ya * Ya)
         e2 = torch.exp(-X2 - Yb * Yb)
-        e3 = torch.exp(-(X - 1.0) ** 2 - Y2)
-        e4 = torch.exp(-(X + 1.0) ** 2 - Y2)
+        e3 = torch.exp(-((X - 1.0) ** 2) - Y2)
+        e4 = torch.exp(-((X + 1.0) ** 2) - Y2)
         return X, Y, Ya, Yb, e1, e2, e3, e4
 
     def _energy(self, x: Tensor) -> Tensor:
@@ -183,7 +183,9 @@ class MullerBrown(Potential):
     def _energy(self, x: Tensor) -> Tensor:
         X, Y = x[..., 0], x[..., 1]
         v = torch.zeros_like(X)
-        for A, a, b, c, x0, y0 in zip(self.A, self.a, self.b, self.c, self.x0, self.y0):
+        for A, a, b, c, x0, y0 in zip(
+            self.A, self.a, self.b, self.c, self.x0, self.y0, strict=True
+        ):
             dx, dy = X - x0, Y - y0
             v = v + A * torch.exp(a * dx * dx + b * dx * dy + c * dy * dy)
         return self.scale * v
@@ -191,7 +193,9 @@ class MullerBrown(Potential):
     def _force(self, x: Tensor) -> Tensor:
         X, Y = x[..., 0], x[..., 1]
         gx, gy = torch.zeros_like(X), torch.zeros_like(Y)
-        for A, a, b, c, x0, y0 in zip(self.A, self.a, self.b, self.c, self.x0, self.y0):
+        for A, a, b, c, x0, y0 in zip(
+            self.A, self.a, self.b, self.c, self.x0, self.y0, strict=True
+        ):
             dx, dy = X - x0, Y - y0
             e = A * torch.exp(a * dx * dx + b * dx * dy + c * dy * dy)
             gx = gx + e * (2 * a * dx + b * dy)
@@ -320,7 +324,9 @@ class OrnsteinUhlenbeck(Potential):
         if np.any(self.k <= 0) or not np.all(np.isfinite(self.k)):
             raise ValueError(f"stiffness must be finite and positive, got {stiffness!r}")
         half = 5.0 / np.sqrt(self.k)
-        self.domain = tuple((float(m - h), float(m + h)) for m, h in zip(self.mu, half))
+        self.domain = tuple(
+            (float(m - h), float(m + h)) for m, h in zip(self.mu, half, strict=True)
+        )
         self._cache: dict = {}
 
     def _params(self, x: Tensor) -> tuple[Tensor, Tensor]:

@@ -1,0 +1,378 @@
+"""Drift and diffusion of a d-dimensional SDE from short bursts: Hermite regression and a network.
+
+Feng et al. (2023, step 1) identify the slow-fast SDE from short-time data without splitting it
+into slow and fast parts: the Kramers-Moyal conditional moments of the increment ``dz`` over a
+short lag ``tau``,
+
+``b_i(z) ~ E[dz_i | z] / tau``,  ``a_ii(z) ~ E[(dz_i - b_i tau)^2 | z] / tau``,
+
+are regressed on a dictionary of Hermite polynomials by least squares
+(:class:`PolynomialCoefficients`). :class:`NeuralCoefficients` is the neural-network
+alternative: networks for ``b`` and ``log a`` trained by the Gaussian likelihood of the
+Euler-Maruyama transition ``dz ~ N(b tau, a tau)``. Both fit diagonal diffusion
+``a = diag(sigma_i^2)`` and return, by ``fetch_model()``, an independent model with
+``drift(z)``, ``diffusion(z)`` (shapes ``(B, d)``) and ``to_sde()``.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any
+
+import numpy as np
+import torch
+
+from effdyn.effective._bib import FENG_2023, KRAMERS_MOYAL
+
+__all__ = [
+    "NeuralCoefficients",
+    "NeuralSDEModel",
+    "PolynomialCoefficients",
+    "PolynomialSDEModel",
+    "burst_increments",
+    "hermite_features",
+    "multi_indices",
+    "pairs_from_paths",
+]
+
+Tensor = torch.Tensor
+
+NEURAL_BIB = r"""@article{dietrich2023learning,
+  author  = {Dietrich, Felix and Makeev, Alexei and Kevrekidis, George and Evangelou, Nikolaos
+             and Bertalan, Tom and Reich, Sebastian and Kevrekidis, Ioannis G.},
+  title   = {Learning effective stochastic differential equations from microscopic simulations:
+             Linking stochastic numerics to deep learning},
+  journal = {Chaos},
+  volume  = {33},
+  number  = {2},
+  pages   = {023121},
+  year    = {2023},
+  doi     = {10.1063/5.0113632}
+}"""
+
+
+def multi_indices(dim: int, degree: int) -> list[tuple[int, ...]]:
+    """All multi-indices ``alpha`` of ``dim`` entries with total degree ``|alpha| <= degree``."""
+    if dim < 1:
+        raise ValueError(f"dim must be >= 1, got {dim}")
+    if degree < 0:
+        raise ValueError(f"degree must be >= 0, got {degree}")
+    out = [a for a in itertools.product(range(degree + 1), repeat=dim) if sum(a) <= degree]
+    return sorted(out, key=lambda a: (sum(a), tuple(-v for v in a)))
+
+
+def hermite_features(z: Tensor, indices: list[tuple[int, ...]]) -> Tensor:
+    """Products of probabilists' Hermite polynomials ``prod_i He_{alpha_i}(z_i)``, ``(B, P)``.
+
+    ``He_0 = 1``, ``He_1 = z``, ``He_{n+1} = z He_n - n He_{n-1}``.
+    """
+    if z.ndim != 2:
+        raise ValueError(f"z must have shape (B, d), got {tuple(z.shape)}")
+    top = max(max(a) for a in indices)
+    he = [torch.ones_like(z), z]
+    for n in range(1, top):
+        he.append(z * he[n] - n * he[n - 1])
+    cols = []
+    for a in indices:
+        f = torch.ones_like(z[:, 0])
+        for i, k in enumerate(a):
+            if k:
+                f = f * he[k][:, i]
+        cols.append(f)
+    return torch.stack(cols, dim=1)
+
+
+def burst_increments(z0: Any, z_tau: Any) -> tuple[Tensor, Tensor]:
+    """Check and broadcast bursts: ``z0 (n, d)`` and ``z_tau (n, d)`` or ``(n, r, d)``.
+
+    Returns ``z0 (n, d)`` and the increments ``dz (n, r, d)`` in float64 (on ``z0``'s device).
+    """
+    z0 = torch.as_tensor(z0)
+    zt = torch.as_tensor(z_tau, device=z0.device)
+    z0 = z0.to(torch.float64)
+    zt = zt.to(torch.float64)
+    if z0.ndim != 2:
+        raise ValueError(f"z0 must have shape (n, d), got {tuple(z0.shape)}")
+    if zt.ndim == 2:
+        zt = zt[:, None, :]
+    if zt.ndim != 3 or zt.shape[0] != z0.shape[0] or zt.shape[2] != z0.shape[1]:
+        raise ValueError(
+            f"z_tau must have shape (n, d) or (n, r, d) with (n, d) = {tuple(z0.shape)}, "
+            f"got {tuple(torch.as_tensor(z_tau).shape)}"
+        )
+    if not (bool(torch.isfinite(z0).all()) and bool(torch.isfinite(zt).all())):
+        raise ValueError("z0 and z_tau must be finite")
+    return z0, zt - z0[:, None, :]
+
+
+def pairs_from_paths(paths: Tensor, lag: int = 1) -> tuple[Tensor, Tensor]:
+    """All pairs ``(z_k, z_{k+lag})`` of saved paths ``(T, B, d)``, as ``z0, z_tau`` ``(N, d)``.
+
+    Turns short bursts saved every ``tau / lag`` (e.g. ``simulate(..., save_every=...).traj``)
+    into the increments the estimators take, with lag ``tau``.
+    """
+    if paths.ndim != 3:
+        raise ValueError(f"paths must have shape (T, B, d), got {tuple(paths.shape)}")
+    if int(lag) != lag or not 1 <= lag < paths.shape[0]:
+        raise ValueError(f"lag must be an integer in [1, {paths.shape[0] - 1}], got {lag!r}")
+    d = paths.shape[2]
+    return paths[:-lag].reshape(-1, d), paths[lag:].reshape(-1, d)
+
+
+def _check_tau(tau: float) -> float:
+    tau = float(tau)
+    if not np.isfinite(tau) or tau <= 0:
+        raise ValueError(f"tau must be a positive number, got {tau!r}")
+    return tau
+
+
+def _sde_from(drift, diffusion, name: str) -> Any:
+    from effdyn.sde import SDE
+
+    def b(t: float, x: Tensor) -> Tensor:
+        return drift(x)
+
+    def sigma(t: float, x: Tensor) -> Tensor:
+        return diffusion(x).clamp_min(0.0).sqrt()
+
+    return SDE(b, sigma, time_homogeneous=True, name=name)
+
+
+class PolynomialSDEModel:
+    """An SDE with drift and diagonal diffusion that are Hermite polynomial expansions.
+
+    ``drift(z)[:, i] = sum_p C_b[p, i] H_p(z)`` and ``diffusion(z)[:, i] = sum_p C_a[p, i]
+    H_p(z)`` (the variance ``sigma_i^2``), with ``H_p`` the products of :func:`hermite_features`.
+    """
+
+    bibtex = FENG_2023
+
+    def __init__(
+        self, indices: list[tuple[int, ...]], drift_coef: np.ndarray, diffusion_coef: np.ndarray
+    ) -> None:
+        self.indices = list(indices)
+        self.drift_coef = np.asarray(drift_coef, dtype=np.float64)
+        self.diffusion_coef = np.asarray(diffusion_coef, dtype=np.float64)
+        self.dim = self.drift_coef.shape[1]
+
+    def _eval(self, coef: np.ndarray, z: Tensor) -> Tensor:
+        if z.ndim != 2 or z.shape[1] != self.dim:
+            raise ValueError(f"z must have shape (B, {self.dim}), got {tuple(z.shape)}")
+        c = torch.as_tensor(coef, device=z.device, dtype=z.dtype)
+        return hermite_features(z, self.indices) @ c
+
+    def drift(self, z: Tensor) -> Tensor:
+        """The drift ``b(z)``, ``(B, d)``."""
+        return self._eval(self.drift_coef, z)
+
+    def diffusion(self, z: Tensor) -> Tensor:
+        """The diagonal diffusion ``a(z) = sigma(z)^2``, ``(B, d)``."""
+        return self._eval(self.diffusion_coef, z)
+
+    def to_sde(self) -> Any:
+        """An :class:`effdyn.sde.SDE` (diagonal noise, ``sigma = sqrt(max(a, 0))``)."""
+        return _sde_from(self.drift, self.diffusion, "PolynomialSDE")
+
+
+class PolynomialCoefficients:
+    """Least-squares Hermite regression of Kramers-Moyal drift and diagonal diffusion.
+
+    Parameters
+    ----------
+    degree : int
+        Total degree of the Hermite dictionary (the paper uses low degrees, e.g. 3).
+    diffusion_degree : int, optional
+        Degree for the diffusion (default ``degree``; 0 fits a constant).
+    ridge : float
+        Tikhonov regularisation of the normal equations (relative to their diagonal).
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    indices_ : list of tuple
+        The multi-indices of the dictionary.
+    drift_coef_, diffusion_coef_ : numpy.ndarray ``(P, d)``
+        The coefficients.
+    """
+
+    bibtex = FENG_2023 + "\n" + KRAMERS_MOYAL
+
+    def __init__(
+        self, degree: int = 3, *, diffusion_degree: int | None = None, ridge: float = 0.0
+    ) -> None:
+        if int(degree) != degree or degree < 0:
+            raise ValueError(f"degree must be a non-negative integer, got {degree!r}")
+        dd = degree if diffusion_degree is None else diffusion_degree
+        if int(dd) != dd or dd < 0 or dd > degree:
+            raise ValueError(f"diffusion_degree must be an integer in [0, degree], got {dd!r}")
+        if ridge < 0:
+            raise ValueError(f"ridge must be >= 0, got {ridge!r}")
+        self.degree, self.diffusion_degree, self.ridge = int(degree), int(dd), float(ridge)
+
+    def _solve(self, features: Tensor, targets: Tensor) -> Tensor:
+        gram = features.T @ features
+        if self.ridge > 0:
+            gram = gram + self.ridge * torch.diag(torch.diagonal(gram))
+        return torch.linalg.solve(gram, features.T @ targets)
+
+    def fit(self, z0: Any, z_tau: Any, tau: float) -> PolynomialCoefficients:
+        """Fit from starting points ``z0 (n, d)`` and burst ends ``z_tau (n, [r,] d)``."""
+        tau = _check_tau(tau)
+        z0, dz = burst_increments(z0, z_tau)
+        d = z0.shape[1]
+        self.indices_ = multi_indices(d, self.degree)
+        features = hermite_features(z0, self.indices_)
+        if features.shape[0] <= features.shape[1]:
+            raise ValueError(
+                f"need more starting points than the {features.shape[1]} basis functions"
+            )
+        drift_coef = self._solve(features, dz.mean(1) / tau)
+        drift_hat = features @ drift_coef
+        resid = dz - drift_hat[:, None, :] * tau
+        keep = [k for k, a in enumerate(self.indices_) if sum(a) <= self.diffusion_degree]
+        diff_coef = torch.zeros_like(drift_coef)
+        diff_coef[keep] = self._solve(features[:, keep], (resid * resid).mean(1) / tau)
+        self.drift_coef_ = drift_coef.cpu().numpy()
+        self.diffusion_coef_ = diff_coef.cpu().numpy()
+        return self
+
+    def fetch_model(self) -> PolynomialSDEModel:
+        """The fitted SDE as an independent :class:`PolynomialSDEModel`."""
+        if not hasattr(self, "drift_coef_"):
+            raise RuntimeError("call fit(z0, z_tau, tau) before fetch_model()")
+        return PolynomialSDEModel(
+            self.indices_, self.drift_coef_.copy(), self.diffusion_coef_.copy()
+        )
+
+
+def _mlp(d_in: int, d_out: int, width: int, depth: int) -> torch.nn.Sequential:
+    layers: list[torch.nn.Module] = []
+    d = d_in
+    for _ in range(depth):
+        layers += [torch.nn.Linear(d, width), torch.nn.Tanh()]
+        d = width
+    layers.append(torch.nn.Linear(d, d_out))
+    return torch.nn.Sequential(*layers)
+
+
+class NeuralSDEModel:
+    """Drift and diagonal diffusion given by two networks (see :class:`NeuralCoefficients`)."""
+
+    bibtex = NEURAL_BIB
+
+    def __init__(self, drift_net: torch.nn.Module, log_diffusion_net: torch.nn.Module) -> None:
+        self.drift_net = drift_net.eval()
+        self.log_diffusion_net = log_diffusion_net.eval()
+        p = next(drift_net.parameters())
+        self.dtype, self.device = p.dtype, p.device
+
+    def _run(self, net: torch.nn.Module, z: Tensor) -> Tensor:
+        with torch.no_grad():
+            return net(z.to(device=self.device, dtype=self.dtype)).to(z.dtype)
+
+    def drift(self, z: Tensor) -> Tensor:
+        """The drift ``b(z)``, ``(B, d)``."""
+        return self._run(self.drift_net, z)
+
+    def diffusion(self, z: Tensor) -> Tensor:
+        """The diagonal diffusion ``a(z) = exp(net(z))``, ``(B, d)``."""
+        return self._run(self.log_diffusion_net, z).exp()
+
+    def to_sde(self) -> Any:
+        """An :class:`effdyn.sde.SDE` (diagonal noise)."""
+        return _sde_from(self.drift, self.diffusion, "NeuralSDE")
+
+
+class NeuralCoefficients:
+    """Networks for drift and log-diffusion, fitted by the Euler-Maruyama likelihood.
+
+    Minimises the negative log-likelihood of the increments ``dz ~ N(b(z0) tau, diag(a(z0))
+    tau)`` (Dietrich et al. 2023), the neural alternative to the Hermite regression of Feng et
+    al. (2023).
+
+    Parameters
+    ----------
+    width, depth : int
+        Hidden width and number of hidden layers (tanh) of each network.
+    epochs : int
+        Passes over the data.
+    batch_size : int
+        Minibatch size.
+    lr : float
+        Adam learning rate.
+    seed : int
+        Seed of the initialisation and the minibatch order.
+    device, dtype
+        Where and in which precision the networks train (default: the data's device, float32).
+    """
+
+    bibtex = NEURAL_BIB
+
+    def __init__(
+        self,
+        width: int = 64,
+        depth: int = 2,
+        *,
+        epochs: int = 20,
+        batch_size: int = 1024,
+        lr: float = 3e-3,
+        seed: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        for name, v in (("width", width), ("depth", depth), ("epochs", epochs)):
+            if int(v) != v or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+        if not lr > 0:
+            raise ValueError(f"lr must be positive, got {lr!r}")
+        self.width, self.depth, self.epochs = int(width), int(depth), int(epochs)
+        self.batch_size, self.lr, self.seed = int(batch_size), float(lr), int(seed)
+        self.device, self.dtype = device, dtype
+
+    def fit(self, z0: Any, z_tau: Any, tau: float) -> NeuralCoefficients:
+        """Fit from starting points ``z0 (n, d)`` and burst ends ``z_tau (n, [r,] d)``."""
+        tau = _check_tau(tau)
+        z0, dz = burst_increments(z0, z_tau)
+        device = torch.device(self.device) if self.device is not None else z0.device
+        n, r, d = dz.shape
+        x = z0[:, None, :].expand(n, r, d).reshape(n * r, d).to(device, self.dtype)
+        y = dz.reshape(n * r, d).to(device, self.dtype)
+        # scale the increments so that the networks see O(1) numbers
+        gen = torch.Generator().manual_seed(self.seed)
+        torch.manual_seed(self.seed)
+        drift_net = _mlp(d, d, self.width, self.depth).to(device, self.dtype)
+        logdiff_net = _mlp(d, d, self.width, self.depth).to(device, self.dtype)
+        with torch.no_grad():
+            var0 = (y.var(0) / tau).clamp_min(1e-12).log()
+            logdiff_net[-1].bias.copy_(var0)
+        params = list(drift_net.parameters()) + list(logdiff_net.parameters())
+        opt = torch.optim.Adam(params, lr=self.lr)
+        steps = max(1, n * r // self.batch_size) * self.epochs
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+        self.loss_history_: list[float] = []
+        for _ in range(self.epochs):
+            order = torch.randperm(n * r, generator=gen).to(device)
+            total = 0.0
+            for start in range(0, n * r, self.batch_size):
+                idx = order[start : start + self.batch_size]
+                xb, yb = x[idx], y[idx]
+                b = drift_net(xb)
+                log_a = logdiff_net(xb)
+                resid = yb - b * tau
+                nll = 0.5 * (log_a + resid * resid / (tau * log_a.exp())).sum(1).mean()
+                opt.zero_grad()
+                nll.backward()
+                opt.step()
+                sched.step()
+                total += float(nll.detach()) * idx.numel()
+            self.loss_history_.append(total / (n * r))
+        self._nets = (drift_net, logdiff_net)
+        return self
+
+    def fetch_model(self) -> NeuralSDEModel:
+        """The fitted SDE as an independent :class:`NeuralSDEModel` (deep copies of the nets)."""
+        if not hasattr(self, "_nets"):
+            raise RuntimeError("call fit(z0, z_tau, tau) before fetch_model()")
+        return NeuralSDEModel(copy.deepcopy(self._nets[0]), copy.deepcopy(self._nets[1]))

@@ -1,0 +1,41 @@
+"""BibTeX entries of the methods in :mod:`effdyn.koopman`."""
+
+ISOKANN_EFFECTIVE = r"""@article{sikorski2026effective,
+  author  = {Sikorski, Alexander and Donati, Luca and Weber, Marcus and Sch{\"u}tte, Christof},
+  title   = {Effective Dynamics and Transition Pathways from {K}oopman-Inspired Neural Learning
+             of Collective Variables},
+  journal = {arXiv preprint arXiv:2604.05778},
+  year    = {2026}
+}"""
+
+ISOKANN = r"""@article{rabben2020isokann,
+  author  = {Rabben, Robert Julian and Ray, Sourav and Weber, Marcus},
+  title   = {{ISOKANN}: Invariant subspaces of {K}oopman operators learned by a neural network},
+  journal = {The Journal of Chemical Physics},
+  volume  = {153},
+  number  = {11},
+  pages   = {114109},
+  year    = {2020},
+  doi     = {10.1063/5.0015132}
+}"""
+
+PCCA_PLUS = r"""@article{deuflhard2005robust,
+  author  = {Deuflhard, Peter and Weber, Marcus},
+  title   = {Robust {P}erron cluster analysis in conformation dynamics},
+  journal = {Linear Algebra and its Applications},
+  volume  = {398},
+  pages   = {161--184},
+  year    = {2005},
+  doi     = {10.1016/j.laa.2004.10.026}
+}"""
+
+LEGOLL_LELIEVRE = r"""@article{legoll2010effective,
+  author  = {Legoll, Fr{\'e}d{\'e}ric and Leli{\`e}vre, Tony},
+  title   = {Effective dynamics using conditional expectations},
+  journal = {Nonlinearity},
+  volume  = {23},
+  number  = {9},
+  pages   = {2131--2163},
+  year    = {2010},
+  doi     = {10.1088/0951-7715/23/9/006}
+}"""

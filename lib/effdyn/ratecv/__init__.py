@@ -1,0 +1,41 @@
+"""Collective variables that preserve transition rates (Sule, Mehta and Cameron 2025).
+
+Group-invariant features (:mod:`~effdyn.ratecv.features`), diffusion maps and local tangent
+spaces (:mod:`~effdyn.ratecv.manifold`), a network CV trained with the orthogonality condition
+(:mod:`~effdyn.ratecv.network`), and the reduced model on a CV (free energy and mass-weighted
+diffusion) with its transition-path-theory rate (:mod:`~effdyn.ratecv.reduced`).
+"""
+
+from effdyn.ratecv.features import pairwise_distances, plane_align
+from effdyn.ratecv.manifold import (
+    DiffusionMap,
+    DiffusionMapModel,
+    kernel_sum_bandwidth,
+    local_tangents,
+)
+from effdyn.ratecv.network import OrthogonalityCV, PeriodicCV
+from effdyn.ratecv.reduced import (
+    EffectiveDynamics,
+    ReducedModel1D,
+    anti_gauche_cores,
+    cv_gradient_norms,
+    tpt_rate_1d,
+    variable_sqra,
+)
+
+__all__ = [
+    "DiffusionMap",
+    "DiffusionMapModel",
+    "EffectiveDynamics",
+    "OrthogonalityCV",
+    "PeriodicCV",
+    "ReducedModel1D",
+    "anti_gauche_cores",
+    "cv_gradient_norms",
+    "kernel_sum_bandwidth",
+    "local_tangents",
+    "pairwise_distances",
+    "plane_align",
+    "tpt_rate_1d",
+    "variable_sqra",
+]

@@ -1,0 +1,283 @@
+"""The reduced (effective) dynamics on a collective variable and its transition rate.
+
+For Langevin dynamics with masses ``M`` and friction ``gamma``, the overdamped limit has
+mobility ``M^{-1} / gamma``. Its effective dynamics on a CV ``xi`` (Legoll and Lelievre 2010;
+Sule, Mehta and Cameron 2025) has the generator
+
+``L f = e^{beta F} d/dz (D(z) e^{-beta F} df/dz)``, ``D(z) = kT M(z) / gamma``,
+``M(z) = E[grad xi^T M^{-1} grad xi | xi = z]``,
+
+with ``F`` the free energy of ``xi``. Its anti -> gauche rate is the transition-path-theory
+reactive frequency ``nu_AB = int D |q'|^2 e^{-beta F} / Z dz`` (``q`` the committor), the
+number of A -> B transitions per unit time, which is what counting transitions in a long
+simulation measures.
+
+The generator is discretised on an :class:`effdyn.operators.grid.Grid` by the square-root
+approximation with a position-dependent diffusion (``Q_ij = (D_i + D_j) / (2 h^2)
+sqrt(pi_j / pi_i)``, reversible for ``pi``); with constant ``D`` it is
+:class:`effdyn.operators.SqRA` (which takes a constant ``D`` only, hence this adapter). In 1D
+the rate also has a closed form, ``nu_AB = sum_gaps 1 / (Z int_gap e^{beta F} / D dz)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+import torch
+
+from effdyn.operators.grid import Grid
+
+__all__ = [
+    "EffectiveDynamics",
+    "ReducedModel1D",
+    "cv_gradient_norms",
+    "tpt_rate_1d",
+    "variable_sqra",
+]
+
+Tensor = torch.Tensor
+
+bibtex = r"""@article{legoll2010effective,
+  author  = {Legoll, Fr{\'e}d{\'e}ric and Leli{\`e}vre, Tony},
+  title   = {Effective dynamics using conditional expectations},
+  journal = {Nonlinearity},
+  volume  = {23},
+  number  = {9},
+  pages   = {2131--2163},
+  year    = {2010},
+  doi     = {10.1088/0951-7715/23/9/006}
+}"""
+
+
+def cv_gradient_norms(
+    cv: Callable[[Tensor], Tensor], x: Tensor, inverse_mass: Tensor, batch: int = 4096
+) -> tuple[Tensor, Tensor]:
+    """``z = xi(x)`` and ``|grad xi|^2_{M^{-1}} = sum_i (d xi / d x_i)^2 / m_i`` per sample.
+
+    ``x`` is ``(N, d)`` (flat Cartesian positions), ``inverse_mass`` ``(d,)`` (e.g. one over
+    the masses repeated over x, y, z; zero entries drop coordinates).
+    """
+    if x.ndim != 2 or inverse_mass.shape != (x.shape[1],):
+        raise ValueError(
+            f"x must be (N, d) and inverse_mass (d,); got {tuple(x.shape)}, "
+            f"{tuple(inverse_mass.shape)}"
+        )
+    zs, gs = [], []
+    for s in range(0, x.shape[0], batch):
+        with torch.enable_grad():
+            xb = x[s : s + batch].detach().requires_grad_(True)
+            z = cv(xb)
+            (g,) = torch.autograd.grad(z.sum(), xb)
+        zs.append(z.detach())
+        gs.append((g * g * inverse_mass).sum(-1))
+    return torch.cat(zs), torch.cat(gs)
+
+
+def variable_sqra(
+    F: np.ndarray, D: np.ndarray, grid: Grid, beta: float
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """SqRA rate matrix ``Q`` and stationary probabilities for free energy ``F`` and diffusion
+    ``D`` per cell (both ``(size,)``) on ``grid``."""
+    F, D = np.asarray(F, float).ravel(), np.asarray(D, float).ravel()
+    if F.shape != (grid.size,) or D.shape != (grid.size,):
+        raise ValueError(f"F and D need {grid.size} values each, got {F.size} and {D.size}")
+    if not (np.all(np.isfinite(F)) and np.all(np.isfinite(D)) and np.all(D > 0)):
+        raise ValueError("F must be finite and D finite and positive in every cell")
+    pi = np.exp(-beta * (F - F.min()))
+    pi /= pi.sum()
+    index = np.arange(grid.size).reshape(grid.shape)
+    rows, cols, vals = [], [], []
+    for a, (h, per) in enumerate(zip(grid.h, grid.periodic, strict=False)):
+        src = np.take(index, np.arange(grid.n[a] - 1), axis=a).ravel()
+        dst = np.take(index, np.arange(1, grid.n[a]), axis=a).ravel()
+        if per:
+            src = np.concatenate([src, np.take(index, [grid.n[a] - 1], axis=a).ravel()])
+            dst = np.concatenate([dst, np.take(index, [0], axis=a).ravel()])
+        c = 0.5 * (D[src] + D[dst]) / h**2
+        half = 0.5 * beta * (F[dst] - F[src])
+        rows += [src, dst]
+        cols += [dst, src]
+        vals += [c * np.exp(-half), c * np.exp(half)]
+    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    off = sp.csr_matrix((vals, (rows, cols)), shape=(grid.size, grid.size))
+    Q = (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
+    return Q, pi
+
+
+def _sqra_rate(Q: sp.csr_matrix, pi: np.ndarray, a: np.ndarray, b: np.ndarray):
+    inner = ~(a | b)
+    q = b.astype(float)
+    rhs = -np.asarray(Q[inner][:, b].sum(axis=1)).ravel()
+    q[inner] = spla.spsolve(Q[inner][:, inner].tocsc(), rhs)
+    coo = sp.triu(Q, k=1).tocoo()
+    nu = float(np.sum(pi[coo.row] * coo.data * (q[coo.col] - q[coo.row]) ** 2))
+    return nu, q
+
+
+def tpt_rate_1d(
+    z: np.ndarray,
+    F: np.ndarray,
+    D: np.ndarray,
+    beta: float,
+    a: np.ndarray,
+    b: np.ndarray,
+    periodic: bool = True,
+) -> float:
+    """Closed-form 1D reactive frequency on cell centres ``z`` (uniform spacing).
+
+    ``a``/``b`` are boolean masks of the cores. Each maximal run of cells outside both cores
+    that joins an A cell to a B cell contributes ``1 / (Z sum e^{beta F} / D h)``.
+    """
+    z, F, D = (np.asarray(v, float) for v in (z, F, D))
+    h = float(z[1] - z[0])
+    w = np.exp(-beta * (F - F.min()))
+    Z = w.sum() * h
+    lab = np.where(a, 0, np.where(b, 1, -1))
+    n = len(z)
+    core = np.flatnonzero(lab >= 0)
+    if core.size == 0 or not a.any() or not b.any():
+        raise ValueError("both cores must contain grid cells")
+    nu = 0.0
+    order = list(core) + ([core[0] + n] if periodic else [])
+    for s, e in zip(order[:-1], order[1:], strict=False):
+        if lab[s % n] == lab[e % n]:
+            continue
+        # the gap between core cells s and e, including half of the two end links
+        cells = np.arange(s, e + 1) % n
+        integrand = np.exp(beta * (F[cells] - F.min())) / D[cells]
+        integral = h * (integrand[1:-1].sum() + 0.5 * (integrand[0] + integrand[-1]))
+        nu += 1.0 / (Z * integral)
+    return nu
+
+
+@dataclass
+class ReducedModel1D:
+    """Free energy ``F`` and ``M(z)`` on the cells of a 1D grid, and the rates they give."""
+
+    grid: Grid
+    F: np.ndarray
+    M: np.ndarray
+    counts: np.ndarray
+    beta: float
+
+    @property
+    def z(self) -> np.ndarray:
+        return self.grid.axes[0]
+
+    def diffusion(self, gamma: float) -> np.ndarray:
+        """``D(z) = kT M(z) / gamma``."""
+        if not gamma > 0:
+            raise ValueError(f"gamma must be positive, got {gamma!r}")
+        return self.M / (self.beta * gamma)
+
+    def rate(self, A: tuple[float, float], B, gamma: float, method: str = "sqra") -> float:
+        """Reactive frequency ``A -> B``; ``A`` an interval ``(low, high)``, ``B`` an interval or
+        a list of intervals; ``method`` ``"sqra"`` (grid generator) or ``"quadrature"``."""
+        a, b = self.mask([A]), self.mask(B if isinstance(B, list) else [B])
+        if np.any(a & b):
+            raise ValueError("the cores A and B overlap")
+        D = self.diffusion(gamma)
+        if method == "sqra":
+            Q, pi = variable_sqra(self.F, D, self.grid, self.beta)
+            return _sqra_rate(Q, pi, a, b)[0]
+        if method == "quadrature":
+            return tpt_rate_1d(self.z, self.F, D, self.beta, a, b, self.grid.periodic[0])
+        raise ValueError(f"method must be 'sqra' or 'quadrature', got {method!r}")
+
+    def committor(self, A, B, gamma: float) -> np.ndarray:
+        a, b = self.mask([A]), self.mask(B if isinstance(B, list) else [B])
+        Q, pi = variable_sqra(self.F, self.diffusion(gamma), self.grid, self.beta)
+        return _sqra_rate(Q, pi, a, b)[1]
+
+    def mask(self, intervals) -> np.ndarray:
+        z = self.z
+        m = np.zeros(z.shape, bool)
+        for lo, hi in intervals:
+            m |= (z >= lo) & (z <= hi)
+        if not m.any():
+            raise ValueError(f"the intervals {intervals} contain no grid cell")
+        return m
+
+
+class EffectiveDynamics:
+    """Estimator of the 1D reduced model from equilibrium samples of a CV.
+
+    ``fit(z, g2)`` with CV values ``z`` ``(N,)`` and ``|grad xi|^2_{M^{-1}}`` ``(N,)``: the free
+    energy from the histogram, ``M`` as the bin average of ``g2``. Empty bins get the highest
+    observed ``F`` plus ``empty_penalty / beta`` and the ``M`` of the nearest filled bin
+    (reported in ``n_empty``).
+
+    Parameters
+    ----------
+    bins : int
+    low, high : float
+        The CV range (``0, 2 pi`` for angles).
+    beta : float
+        ``1 / kT``.
+    periodic : bool
+    """
+
+    bibtex = bibtex
+
+    def __init__(self, bins: int, low: float, high: float, beta: float, periodic: bool = True,
+                 empty_penalty: float = 5.0):  # fmt: skip
+        if int(bins) != bins or bins < 4:
+            raise ValueError(f"bins must be an integer >= 4, got {bins!r}")
+        if not high > low:
+            raise ValueError(f"need low < high, got {low!r}, {high!r}")
+        if not beta > 0:
+            raise ValueError(f"beta must be positive, got {beta!r}")
+        self.grid = Grid.box([(low, high)], int(bins), periodic=periodic)
+        self.beta, self.empty_penalty = float(beta), float(empty_penalty)
+        self._model: ReducedModel1D | None = None
+        self.n_empty = 0
+
+    def fit(self, z, g2) -> EffectiveDynamics:
+        z = np.asarray(torch.as_tensor(z).detach().cpu(), float).ravel()
+        g2 = np.asarray(torch.as_tensor(g2).detach().cpu(), float).ravel()
+        if z.shape != g2.shape or z.size == 0:
+            raise ValueError(f"z and g2 must be equal-length 1D samples, got {z.shape}, {g2.shape}")
+        lo, hi, n = self.grid.low[0], self.grid.high[0], self.grid.n[0]
+        idx = np.floor((z - lo) / (hi - lo) * n).astype(int)
+        ok = (idx >= 0) & (idx < n)
+        counts = np.bincount(idx[ok], minlength=n).astype(float)
+        sums = np.bincount(idx[ok], weights=g2[ok], minlength=n)
+        filled = counts > 0
+        if filled.sum() < 2:
+            raise ValueError("fewer than two bins hold samples")
+        F = np.full(n, np.nan)
+        F[filled] = -np.log(counts[filled]) / self.beta
+        F -= np.nanmin(F)
+        F[~filled] = np.nanmax(F) + self.empty_penalty / self.beta
+        M = np.zeros(n)
+        M[filled] = sums[filled] / counts[filled]
+        fi = np.flatnonzero(filled)
+        for i in np.flatnonzero(~filled):
+            d = np.abs(fi - i)
+            if self.grid.periodic[0]:
+                d = np.minimum(d, n - d)
+            M[i] = M[fi[np.argmin(d)]]
+        self.n_empty = int((~filled).sum())
+        self._model = ReducedModel1D(self.grid, F, M, counts, self.beta)
+        return self
+
+    def fetch_model(self) -> ReducedModel1D:
+        if self._model is None:
+            raise ValueError("call fit(z, g2) before fetch_model()")
+        m = self._model
+        return ReducedModel1D(m.grid, m.F.copy(), m.M.copy(), m.counts.copy(), m.beta)
+
+
+def anti_gauche_cores(half_anti: float = 0.2, half_gauche: float = 0.1):
+    """The paper's cores on the dihedral in ``[0, 2 pi)``: anti ``|phi - pi| < 0.2``, gauche
+    ``||phi - pi| - 2 pi / 3| < 0.1``, as ``(A, [B+, B-])`` intervals."""
+    A = (math.pi - half_anti, math.pi + half_anti)
+    g = 2 * math.pi / 3
+    B = [(math.pi - g - half_gauche, math.pi - g + half_gauche),
+         (math.pi + g - half_gauche, math.pi + g + half_gauche)]  # fmt: skip
+    return A, B

@@ -1,0 +1,189 @@
+"""Tests of the Feng et al. pipeline: Hermite/neural identification, manifolds, reduction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from effdyn.effective import (
+    AutoSDE,
+    NeuralCoefficients,
+    PolynomialCoefficients,
+    SlowFastDoubleWell,
+    SlowManifoldAutoencoder,
+    hermite_features,
+    multi_indices,
+    pairs_from_paths,
+    reduce_to_slow,
+    sliced_wasserstein,
+)
+from effdyn.sde import EulerMaruyama, simulate
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Small tensors: one intra-op thread avoids oversubscription on a shared, loaded machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_hermite_features_are_the_probabilists_polynomials():
+    z = torch.tensor([[0.5, -1.0], [2.0, 3.0]], dtype=torch.float64)
+    idx = multi_indices(2, 3)
+    assert len(idx) == 10 and idx[0] == (0, 0)
+    f = hermite_features(z, idx)
+    he3 = z[:, 0] ** 3 - 3 * z[:, 0]
+    he2_y = z[:, 1] ** 2 - 1
+    assert torch.allclose(f[:, idx.index((3, 0))], he3)
+    assert torch.allclose(f[:, idx.index((1, 2))], z[:, 0] * he2_y)
+
+
+def test_polynomial_regression_is_exact_on_noise_free_polynomial_increments():
+    """Increments b(z) tau + sqrt(a tau) xi with exactly +-1 noise: coefficients to round-off."""
+    rng = np.random.default_rng(0)
+    z0 = rng.uniform(-2, 2, (500, 2))
+    tau = 0.01
+    b = np.stack([z0[:, 0] - z0[:, 0] * z0[:, 1], 3.0 * (z0[:, 0] ** 2 - z0[:, 1])], 1)
+    a = np.array([0.25, 0.04])
+    signs = np.stack([np.ones((500, 2)), -np.ones((500, 2))], 1)  # two bursts: +xi and -xi
+    zt = z0[:, None] + b[:, None] * tau + np.sqrt(a * tau) * signs
+    est = PolynomialCoefficients(3, diffusion_degree=0).fit(z0, zt, tau)
+    model = est.fetch_model()
+    test = torch.as_tensor(rng.uniform(-2, 2, (50, 2)))
+    bt = torch.stack(
+        [test[:, 0] - test[:, 0] * test[:, 1], 3.0 * (test[:, 0] ** 2 - test[:, 1])], 1
+    )
+    assert torch.allclose(model.drift(test), bt, atol=1e-9)
+    assert torch.allclose(model.diffusion(test), torch.as_tensor(a).expand(50, 2), atol=1e-9)
+
+
+def slow_fast_bursts(eps, n, steps, seed):
+    system = SlowFastDoubleWell(eps, 0.7, 0.1)
+    gen = torch.Generator().manual_seed(seed)
+    starts = torch.stack(
+        [torch.rand(n, generator=gen) * 3.2 - 1.6, torch.rand(n, generator=gen) * 2.9 - 0.3], 1
+    )
+    dt = 0.02 * eps
+    run = simulate(
+        EulerMaruyama(system.sde()), starts.double(), dt, steps * 5, seed=seed, save_every=5
+    )
+    z0, zt = pairs_from_paths(run.traj)
+    return system, z0, zt, 5 * dt
+
+
+def test_hermite_identification_of_the_slow_fast_system():
+    system, z0, zt, tau = slow_fast_bursts(0.01, 2000, 40, seed=1)
+    model = PolynomialCoefficients(3, diffusion_degree=0).fit(z0, zt, tau).fetch_model()
+    x = np.linspace(-1.5, 1.5, 61)
+    z = torch.as_tensor(np.stack([x, x**2], 1))
+    b = model.drift(z)[:, 0].numpy()
+    exact = x - x**3
+    assert np.sqrt(np.mean((b - exact) ** 2)) / np.sqrt(np.mean(exact**2)) < 0.15
+    a = model.diffusion(z)[0].numpy()
+    assert a == pytest.approx([0.49, 0.01 / 0.01], rel=0.03)
+    # the fast drift (x^2 - y)/eps is identified with its 1/eps scale
+    zf = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    assert model.drift(zf)[:, 1].numpy() == pytest.approx([100.0, -100.0], rel=0.05)
+
+
+def test_neural_identification_of_an_ou_process():
+    rng = np.random.default_rng(3)
+    theta, sigma, tau = 1.0, 0.5, 0.01
+    z0 = rng.uniform(-2, 2, (20_000, 1))
+    zt = z0 * np.exp(-theta * tau) + sigma * np.sqrt(
+        (1 - np.exp(-2 * theta * tau)) / (2 * theta)
+    ) * rng.standard_normal((20_000, 1))
+    est = NeuralCoefficients(32, 2, epochs=8, batch_size=256, lr=1e-2, seed=0).fit(z0, zt, tau)
+    model = est.fetch_model()
+    x = torch.linspace(-1.5, 1.5, 31, dtype=torch.float64)[:, None]
+    assert float((model.drift(x) + theta * x).pow(2).mean().sqrt()) < 0.25
+    assert float((model.diffusion(x) / sigma**2 - 1).abs().max()) < 0.1
+    assert est.loss_history_[-1] < est.loss_history_[0]
+
+
+def test_autoencoder_recovers_a_parabola():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(3000, generator=gen) * 3 - 1.5
+    pts = torch.stack([x, x**2 + 0.01 * torch.randn(3000, generator=gen)], 1)
+    model = (
+        SlowManifoldAutoencoder(1, 32, 2, epochs=40, batch_size=256, seed=0).fit(pts).fetch_model()
+    )
+    xs = np.linspace(-1.3, 1.3, 53)
+    h = model.graph(xs)[:, 0]
+    assert np.sqrt(np.mean((h - xs**2) ** 2)) < 0.05
+    rec = model.reconstruct(pts[:100])
+    assert float((rec - pts[:100]).pow(2).sum(1).mean().sqrt()) < 0.1
+
+
+def test_autosde_collapses_the_ensemble_onto_the_manifold():
+    system = SlowFastDoubleWell(0.02, 0.7, 0.1)
+    gen = torch.Generator().manual_seed(1)
+    ens = torch.stack(
+        [torch.rand(1500, generator=gen) * 3 - 1.5, torch.rand(1500, generator=gen) * 2.9 - 0.3], 1
+    )
+    dt = 0.02 * system.eps
+    auto = AutoSDE(
+        EulerMaruyama(system.sde()),
+        dt,
+        window_steps=25,
+        save_every=5,
+        max_windows=8,
+        tol=0.02,
+        epochs=15,
+        batch_size=256,
+        seed=0,
+    ).fit(ens.double())
+    assert auto.changes_[-1] < auto.changes_[0]
+    model = auto.fetch_model()
+    xs = np.linspace(-1.2, 1.2, 49)
+    h = model.graph(xs)[:, 0]
+    assert np.sqrt(np.mean((h - xs**2) ** 2)) < 0.1
+
+
+def test_reduce_to_slow_gives_the_averaged_double_well():
+    """The exact coefficients restricted to y = x^2 are x - x^3 and sigma_x^2."""
+    system = SlowFastDoubleWell(0.01, 0.7, 0.1)
+
+    class Exact:
+        def drift(self, z):
+            return system.drift(z)
+
+        def diffusion(self, z):
+            return torch.tensor(system.noise(), dtype=z.dtype) ** 2 + 0 * z
+
+    grid = np.linspace(-2, 2, 201)
+    red = reduce_to_slow(Exact(), lambda x: x**2, grid)
+    assert np.allclose(red.drift_values, grid - grid**3, atol=1e-12)
+    ref = system.averaged_model(grid)
+    assert red.mfpt(-1, 1) == pytest.approx(ref.mfpt(-1, 1), rel=1e-12)
+    with pytest.raises(ValueError, match="slow"):
+        reduce_to_slow(Exact(), lambda x: x**2, grid, slow=2)
+
+
+def test_sliced_wasserstein_of_shifted_clouds():
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(4000, 1, generator=gen, dtype=torch.float64)
+    assert sliced_wasserstein(a, a + 0.3) == pytest.approx(0.3, rel=1e-9)
+    assert sliced_wasserstein(a, a) == 0.0
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="degree"):
+        PolynomialCoefficients(-1)
+    with pytest.raises(ValueError, match="diffusion_degree"):
+        PolynomialCoefficients(2, diffusion_degree=3)
+    with pytest.raises(ValueError, match="z_tau"):
+        PolynomialCoefficients(1).fit(np.zeros((10, 2)), np.zeros((10, 3)), 0.1)
+    with pytest.raises(ValueError, match="tau"):
+        PolynomialCoefficients(1).fit(np.zeros((10, 2)), np.zeros((10, 2)), 0.0)
+    with pytest.raises(ValueError, match="points"):
+        SlowManifoldAutoencoder(2).fit(np.zeros((10, 2)))
+    with pytest.raises(ValueError, match="eps"):
+        SlowFastDoubleWell(0.0)
+    with pytest.raises(ValueError, match="lag"):
+        pairs_from_paths(torch.zeros(3, 4, 2), lag=3)
+    with pytest.raises(RuntimeError, match="fit"):
+        NeuralCoefficients().fetch_model()
