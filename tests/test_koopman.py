@@ -116,16 +116,17 @@ def test_pointwise_coefficients_match_ito_formula():
     assert torch.allclose(a, (2 / beta) * 4 * x[:, 0] ** 2)
 
 
-def test_reactive_path_follows_the_clock_through_a_tube():
-    gen = torch.Generator().manual_seed(0)
-    t = torch.rand(400, generator=gen, dtype=torch.float64)
-    # two branches: a straight one (y=0) and a detour (y = 3 sin(pi t)); the straight is likelier
-    branch = torch.rand(400, generator=gen) < 0.5
-    y = torch.where(branch, 3 * torch.sin(torch.pi * t), torch.zeros_like(t))
+def test_reactive_path_takes_the_straight_branch():
+    # two branches sampled at the same clock values: straight (y = 0) and a detour
+    # (y = 3 sin(pi t)); with equal step counts the likelihood prefers the straight one
+    t = torch.linspace(0, 1, 200, dtype=torch.float64)
+    t = torch.cat([t, t + 1e-4])
+    y = torch.cat([torch.zeros(200), 3 * torch.sin(torch.pi * t[200:])]).double()
     pts = torch.stack([t, y], 1)
-    ids = reactive_path(t, pts, sigma=0.5, max_jump=0.2)
+    ids = reactive_path(t, pts, sigma=0.5, max_jump=0.05)
     assert np.all(np.diff(t[ids].numpy()) > 0)
     assert float(pts[ids, 1].abs().max()) < 0.5
+    assert len(ids) > 150
 
 
 def test_grid_boltzmann_points_have_the_boltzmann_mean_energy():

@@ -33,8 +33,8 @@ __all__ = ["TransferEigenfunctions", "lagged_pairs"]
 Tensor = torch.Tensor
 
 
-def lagged_pairs(traj: Any, lag_steps: int) -> tuple[Tensor, Tensor]:
-    """All pairs ``(x_t, x_{t + lag})`` of saved trajectories.
+def lagged_pairs(traj: Any, lag_steps: int, stride: int = 1) -> tuple[Tensor, Tensor]:
+    """Pairs ``(x_t, x_{t + lag})`` of saved trajectories, starting every ``stride`` frames.
 
     Parameters
     ----------
@@ -42,10 +42,13 @@ def lagged_pairs(traj: Any, lag_steps: int) -> tuple[Tensor, Tensor]:
         Frames of ``B`` trajectories (as :func:`effdyn.sde.simulate` saves them), equally spaced.
     lag_steps : int
         The lag in frames (``tau = lag_steps * frame spacing``).
+    stride : int
+        Spacing of the starting frames (every trajectory contributes a pair at each of them).
 
     Returns
     -------
-    x0, x_lag : Tensor ``((n_frames - lag_steps) * B, d)``
+    x0, x_lag : Tensor ``(n_starts * B, d)``, ``n_starts = ceil((n_frames - lag_steps) /
+    stride)``
     """
     t = torch.as_tensor(traj)
     if t.ndim == 2:
@@ -55,8 +58,9 @@ def lagged_pairs(traj: Any, lag_steps: int) -> tuple[Tensor, Tensor]:
     lag = positive_int(lag_steps, "lag_steps")
     if lag >= t.shape[0]:
         raise ValueError(f"lag_steps={lag} must be smaller than the {t.shape[0]} frames")
+    step = positive_int(stride, "stride")
     d = t.shape[-1]
-    return t[:-lag].reshape(-1, d), t[lag:].reshape(-1, d)
+    return t[:-lag:step].reshape(-1, d), t[lag::step].reshape(-1, d)
 
 
 class TransferEigenfunctions:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time as _time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -299,6 +300,7 @@ def simulate(
             noise_src = _BlockNoise(integrator, noise_shape, dt, block, gen, device, dtype)
 
     step_fn = integrator.step
+    compiled_ok = False  # compilation happens at the first compiled call
     done_steps = 0
     frame = 1
     stopped = False
@@ -312,7 +314,19 @@ def simulate(
         j = 0
         while j < k:
             if multi is not None and k - j >= chunk:
-                state = multi(state, noise[j : j + chunk], dt)
+                try:
+                    state = multi(state, noise[j : j + chunk], dt)
+                except Exception as err:  # no compiler, unsupported op, ...: run eagerly
+                    if compiled_ok:
+                        raise
+                    warnings.warn(
+                        f"torch.compile failed ({type(err).__name__}: {err}); running eagerly",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+                    multi = None
+                    continue
+                compiled_ok = True
                 j += chunk
                 done_steps += chunk
             else:
