@@ -133,8 +133,8 @@ class OrthogonalityCV:
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 opt.step()
-                tot[0] += float(match) * len(i) / n
-                tot[1] += float(oc) * len(i) / n
+                tot[0] += match.item() * len(i) / n
+                tot[1] += oc.item() * len(i) / n
             self.history.append((tot[0], tot[1]))
         self._model = model
         return self
