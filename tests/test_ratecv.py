@@ -72,7 +72,7 @@ def test_effective_dynamics_estimates_free_energy_and_M():
         .fetch_model()
     )
     F_true = -1.5 * np.cos(m.z)
-    assert np.allclose(m.F - m.F.mean(), F_true - F_true.mean(), atol=0.05)
+    assert np.allclose(m.F - m.F.mean(), F_true - F_true.mean(), atol=0.1)
     assert np.allclose(m.M, 2.0 + np.cos(m.z), atol=0.01)  # bin-averaged cos within a bin
 
 
