@@ -60,6 +60,10 @@ def main() -> None:
     pairs = (traj[1:-2].reshape(-1, 2), traj[3:].reshape(-1, 2))
     common = dict(n_epochs=args.epochs, batch_size=1000, device=device)
     layers = [2, 20, 20, 20, 1]
+    warm = dict(common, n_epochs=1)
+    AutoEncoder(layers, [1, 20, 20, 2], **warm).fit(x)  # warm-up: first-call costs
+    TransferEigenfunctions(layers, lag=0.2, **warm).fit(*pairs)
+    GeneratorEigenfunctions(layers, beta=1.0, **warm).fit(x)
     times = {
         "autoencoder": _timed(lambda: AutoEncoder(layers, [1, 20, 20, 2], **common).fit(x), device),
         "transfer": _timed(

@@ -118,8 +118,11 @@ def test_diffusion_map_and_tangents_recover_a_circle():
     # the diffusion-map angle is the circle angle up to rotation and reflection
     d1 = np.angle(np.exp(1j * (ang - t)))
     d2 = np.angle(np.exp(1j * (ang + t)))
-    spread = min(np.std(np.angle(np.exp(1j * (d1 - np.angle(np.mean(np.exp(1j * d1))))))),
-                 np.std(np.angle(np.exp(1j * (d2 - np.angle(np.mean(np.exp(1j * d2))))))))  # fmt: skip
+
+    def circular_spread(d):
+        return np.std(np.angle(np.exp(1j * (d - np.angle(np.mean(np.exp(1j * d)))))))
+
+    spread = min(circular_spread(d1), circular_spread(d2))
     assert spread < 0.1
     T = local_tangents(pts, 20, 1)[:, :, 0].numpy()
     true_t = np.stack([-np.sin(t), np.cos(t), 0 * t], 1)

@@ -95,17 +95,15 @@ def mfpt_1d(
     lower = _far_point(V, a, -1.0, beta, vmin) if boundary is None else float(boundary)
     if not lower <= a:
         raise ValueError(f"the reflecting boundary {lower} must lie beyond the start {a}")
-    # Inner integral I(y) = int_lower^y exp(-beta (V - m)) on [lower, b], outer on [a, b].
-    z = np.linspace(lower, b, n)
+    # Inner integral I(y) = int_lower^y exp(-beta (V - m)): on [lower, a], then cumulatively
+    # on the grid of the outer integral over [a, b].
+    y = np.linspace(a, b, n)
+    vy = V(y)
+    z = np.linspace(lower, a, n)
     vz = V(z)
-    m = float(vz.min())
-    inner = cumulative_simpson(np.exp(-beta * (vz - m)), x=z, initial=0.0)
-    keep = z >= a
-    y, vy, Iy = z[keep], vz[keep], inner[keep]
-    if y.size < 101:  # the start lies close to b: integrate the outer part on its own grid
-        y = np.linspace(a, b, 2001)
-        vy = V(y)
-        Iy = np.interp(y, z, inner)
+    m = float(min(vz.min(), vy.min()))
+    head = simpson(np.exp(-beta * (vz - m)), x=z) if lower < a else 0.0
+    Iy = head + cumulative_simpson(np.exp(-beta * (vy - m)), x=y, initial=0.0)
     log_integrand = beta * (vy - m) + np.log(np.maximum(Iy, np.finfo(float).tiny))
     shift = float(log_integrand.max())
     value = simpson(np.exp(log_integrand - shift), x=y)

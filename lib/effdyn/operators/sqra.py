@@ -169,8 +169,11 @@ class SqRA:
         """The Boltzmann density at the cell centres (integrates to one)."""
         return self.pi / self.grid.cell_volume
 
-    def eigs(self, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    def eigs(self, k: int = 4, method: str = "auto") -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` slowest relaxation rates and eigenfunctions.
+
+        ``method`` is ``"dense"`` (LAPACK on the full matrix), ``"sparse"`` (shift-invert
+        Lanczos) or ``"auto"`` (dense up to 2500 cells).
 
         Returns
         -------
@@ -185,8 +188,10 @@ class SqRA:
         n = self.grid.size
         if not 1 <= k < n:
             raise ValueError(f"k must be in [1, {n - 1}], got {k}")
+        if method not in ("auto", "dense", "sparse"):
+            raise ValueError(f"method must be 'auto', 'dense' or 'sparse', got {method!r}")
         A = -self._S
-        if n <= 2500:
+        if method == "dense" or (method == "auto" and n <= 2500):
             lam, u = scipy.linalg.eigh(A.toarray(), subset_by_index=[0, k - 1])
         else:
             # All eigenvalues are >= 0, so any negative shift picks the smallest; a small one
