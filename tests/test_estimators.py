@@ -93,7 +93,7 @@ def test_histogram_free_energy_of_a_gaussian():
     expected -= expected.min()
     np.testing.assert_allclose(F, expected, atol=0.02)
     # 2-D, and reweighting a uniform sample to the Gaussian
-    xy = rng.normal(0, 1 / math.sqrt(beta), (200_000, 2))
+    xy = rng.normal(0, 1 / math.sqrt(beta), (1_000_000, 2))
     (cx, cy), F2 = histogram_free_energy(xy, [10, 12], [(-1, 1), (-1, 1)], beta)
     assert F2.shape == (10, 12)
     expected2 = 0.5 * (cx[:, None] ** 2 + cy[None, :] ** 2)

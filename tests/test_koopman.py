@@ -9,6 +9,7 @@ from effdyn.koopman import (
     BurstData,
     EntropicChannel3D,
     effective_committor,
+    equilibrium_pairs,
     grid_boltzmann_points,
     inner_simplex,
     koopman_matrix,
@@ -62,13 +63,20 @@ def test_koopman_matrix_and_rates_recover_a_known_two_state_model():
     assert np.allclose(rate_matrix(T_hat, tau), Q, atol=1e-10)
 
 
-def test_isokann_double_well_spectral_gap_matches_sqra():
+@pytest.fixture(scope="module")
+def double_well_fit():
+    """ISOKANN on the double well at beta = 2: (lambda_1 of the grid, data, estimator, model)."""
     pot, beta = DoubleWell(), 2.0
     lam_grid = SqRA(pot, Grid.box(pot.domain, 800), beta=beta).eigs(2)[0][1]
     x = uniform_points(pot.domain, 256, seed=0)
     data = simulate_bursts(OverdampedLangevin(pot, beta=beta), x, 16, 1.0, 2e-3, seed=1)
     iso = ISOKANN(1, hidden=(16, 16), n_iterations=25, n_steps=40, learning_rate=1e-2, seed=0)
     model = iso.fit(data).fetch_model()
+    return lam_grid, data, iso, model
+
+
+def test_isokann_double_well_spectral_gap_matches_sqra(double_well_fit):
+    lam_grid, data, iso, model = double_well_fit
     assert model.relaxation_rates[1] == pytest.approx(lam_grid, rel=0.15)
     chi = model.chi(torch.tensor([[-1.0], [0.0], [1.0]]))[:, 0]
     assert abs(float(chi[2] - chi[0])) > 0.6  # separates the wells
@@ -77,6 +85,45 @@ def test_isokann_double_well_spectral_gap_matches_sqra():
     before = model.chi(torch.zeros(1, 1)).clone()
     iso.fit(data)
     assert torch.equal(model.chi(torch.zeros(1, 1)), before)
+
+
+def test_equilibrium_pairs_are_boltzmann_weighted_bursts():
+    pot, beta = DoubleWell(), 2.0
+    x = uniform_points(pot.domain, 4000, seed=3, dtype=torch.float64)
+    data = simulate_bursts(OverdampedLangevin(pot, beta=beta), x, 2, 0.01, 1e-3, seed=4)
+    X, Y, w = equilibrium_pairs(data, pot, beta)
+    assert X.shape == Y.shape == (8000, 1) and w.shape == (8000,)
+    assert np.allclose(X[::2], x.numpy()) and np.allclose(Y, data.y.reshape(-1, 1).numpy())
+    assert w.mean() == pytest.approx(1.0)
+    ratio = w[0] / w[2]
+    e = pot.energy(x[:2]).numpy()
+    assert ratio == pytest.approx(np.exp(-beta * (e[0] - e[1])))
+    # the weighted start points have the Boltzmann mean energy
+    s = SqRA(pot, Grid.box(pot.domain, 400), beta=beta)
+    mean_v = float(np.sum(w * pot.energy(torch.as_tensor(X)).numpy()) / w.sum())
+    assert mean_v == pytest.approx(float(np.sum(s.pi * s.energies)), rel=0.05)
+    with pytest.raises(ValueError, match="start_density"):
+        equilibrium_pairs(data, pot, beta, start_density=lambda p: -torch.ones(len(p)))
+
+
+def _monomials(z, degree=8):
+    u = np.asarray(z)[:, :1] / 2.0
+    return np.concatenate([u**k for k in range(1, degree + 1)], axis=1)
+
+
+def test_isokann_agrees_with_deeptime_tica_on_the_same_bursts(double_well_fit):
+    TICA = pytest.importorskip("deeptime.decomposition").TICA
+    lam_grid, data, _, model = double_well_fit
+    X, Y, w = equilibrium_pairs(data, DoubleWell(), 2.0)
+    feats = (_monomials(X), _monomials(Y))
+    tica = TICA(dim=1, scaling=None).fit(feats, weights=w).fetch_model()
+    lam_tica = -np.log(tica.singular_values[0]) / data.tau
+    raw = TICA(dim=1, scaling=None).fit(feats).fetch_model()
+    lam_raw = -np.log(raw.singular_values[0]) / data.tau
+    # reweighted TICA is consistent; without weights the uniform start density biases it
+    assert lam_tica == pytest.approx(lam_grid, rel=0.1)
+    assert abs(lam_tica - lam_grid) < abs(lam_raw - lam_grid)
+    assert model.relaxation_rates[1] == pytest.approx(lam_tica, rel=0.15)
 
 
 def test_burst_data_and_estimator_reject_bad_input():

@@ -52,6 +52,10 @@ NEURAL_BIB = r"""@article{dietrich2023learning,
 }"""
 
 
+#: Starting points per chunk of the accumulated normal equations.
+CHUNK_ROWS = 1 << 18
+
+
 def multi_indices(dim: int, degree: int) -> list[tuple[int, ...]]:
     """All multi-indices ``alpha`` of ``dim`` entries with total degree ``|alpha| <= degree``."""
     if dim < 1:
@@ -209,29 +213,42 @@ class PolynomialCoefficients:
             raise ValueError(f"ridge must be >= 0, got {ridge!r}")
         self.degree, self.diffusion_degree, self.ridge = int(degree), int(dd), float(ridge)
 
-    def _solve(self, features: Tensor, targets: Tensor) -> Tensor:
-        gram = features.T @ features
+    def _solve(self, gram: Tensor, rhs: Tensor) -> Tensor:
         if self.ridge > 0:
             gram = gram + self.ridge * torch.diag(torch.diagonal(gram))
-        return torch.linalg.solve(gram, features.T @ targets)
+        return torch.linalg.solve(gram, rhs)
 
     def fit(self, z0: Any, z_tau: Any, tau: float) -> PolynomialCoefficients:
-        """Fit from starting points ``z0 (n, d)`` and burst ends ``z_tau (n, [r,] d)``."""
+        """Fit from starting points ``z0 (n, d)`` and burst ends ``z_tau (n, [r,] d)``.
+
+        The normal equations are accumulated over chunks of ``CHUNK_ROWS`` starting points, so
+        that millions of increments (long bursts cut into short lags) fit in little memory.
+        """
         tau = _check_tau(tau)
         z0, dz = burst_increments(z0, z_tau)
-        d = z0.shape[1]
+        n, d = z0.shape
         self.indices_ = multi_indices(d, self.degree)
-        features = hermite_features(z0, self.indices_)
-        if features.shape[0] <= features.shape[1]:
-            raise ValueError(
-                f"need more starting points than the {features.shape[1]} basis functions"
-            )
-        drift_coef = self._solve(features, dz.mean(1) / tau)
-        drift_hat = features @ drift_coef
-        resid = dz - drift_hat[:, None, :] * tau
+        n_features = len(self.indices_)
+        if n <= n_features:
+            raise ValueError(f"need more starting points than the {n_features} basis functions")
         keep = [k for k, a in enumerate(self.indices_) if sum(a) <= self.diffusion_degree]
+        opts = {"dtype": torch.float64, "device": z0.device}
+        gram = torch.zeros(n_features, n_features, **opts)
+        rhs = torch.zeros(n_features, d, **opts)
+        for start in range(0, n, CHUNK_ROWS):
+            f = hermite_features(z0[start : start + CHUNK_ROWS], self.indices_)
+            gram += f.T @ f
+            rhs += f.T @ (dz[start : start + CHUNK_ROWS].mean(1) / tau)
+        drift_coef = self._solve(gram, rhs)
+        # diffusion: regression of the squared residuals of the drift fit
+        rhs_a = torch.zeros(len(keep), d, **opts)
+        for start in range(0, n, CHUNK_ROWS):
+            f = hermite_features(z0[start : start + CHUNK_ROWS], self.indices_)
+            resid = dz[start : start + CHUNK_ROWS] - (f @ drift_coef)[:, None, :] * tau
+            rhs_a += f[:, keep].T @ ((resid * resid).mean(1) / tau)
         diff_coef = torch.zeros_like(drift_coef)
-        diff_coef[keep] = self._solve(features[:, keep], (resid * resid).mean(1) / tau)
+        diff_coef[keep] = self._solve(gram[keep][:, keep], rhs_a)
+        self.n_increments_ = n * dz.shape[1]
         self.drift_coef_ = drift_coef.cpu().numpy()
         self.diffusion_coef_ = diff_coef.cpu().numpy()
         return self
@@ -253,6 +270,34 @@ def _mlp(d_in: int, d_out: int, width: int, depth: int) -> torch.nn.Sequential:
         d = width
     layers.append(torch.nn.Linear(d, d_out))
     return torch.nn.Sequential(*layers)
+
+
+class _Standardized(torch.nn.Module):
+    """``out = linear(u) + out_scale * net(u)`` with standardised inputs ``u = (z - c) / s``.
+
+    The linear part starts at the least-squares fit and the network (last layer zero) learns the
+    nonlinear rest, in units of ``out_scale``: components of very different size (a fast drift of
+    order ``1 / eps`` next to an O(1) slow one) are then learned equally well.
+    """
+
+    def __init__(
+        self,
+        net: torch.nn.Module,
+        center: Tensor,
+        scale: Tensor,
+        out_scale: Tensor,
+        linear: torch.nn.Linear | None = None,
+    ) -> None:
+        super().__init__()
+        self.net, self.linear = net, linear
+        self.register_buffer("center", center)
+        self.register_buffer("scale", scale)
+        self.register_buffer("out_scale", out_scale)
+
+    def forward(self, z: Tensor) -> Tensor:
+        u = (z - self.center) / self.scale
+        out = self.out_scale * self.net(u)
+        return out if self.linear is None else out + self.linear(u)
 
 
 class NeuralSDEModel:
@@ -288,7 +333,11 @@ class NeuralCoefficients:
 
     Minimises the negative log-likelihood of the increments ``dz ~ N(b(z0) tau, diag(a(z0))
     tau)`` (Dietrich et al. 2023), the neural alternative to the Hermite regression of Feng et
-    al. (2023).
+    al. (2023). Inputs are standardised; the drift is a linear map, started at the
+    least-squares fit of ``dz / tau``, plus a network (started at zero) whose output is scaled per
+    component by the size of that fit, so that drift components of very different magnitude
+    (slow and fast) are learned alike. The noise of a single increment is of order
+    ``sqrt(a / tau)``, far above the drift: use large batches, so that each step averages many.
 
     Parameters
     ----------
@@ -339,14 +388,26 @@ class NeuralCoefficients:
         n, r, d = dz.shape
         x = z0[:, None, :].expand(n, r, d).reshape(n * r, d).to(device, self.dtype)
         y = dz.reshape(n * r, d).to(device, self.dtype)
-        # scale the increments so that the networks see O(1) numbers
         gen = torch.Generator().manual_seed(self.seed)
         torch.manual_seed(self.seed)
-        drift_net = _mlp(d, d, self.width, self.depth).to(device, self.dtype)
-        logdiff_net = _mlp(d, d, self.width, self.depth).to(device, self.dtype)
+        # standardised inputs; the drift starts at the least-squares linear fit of dz / tau
+        center, scale = x.mean(0), x.std(0).clamp_min(1e-12)
+        u = (x - center) / scale
+        design = torch.cat([torch.ones_like(u[:, :1]), u], 1).double()
+        coef = torch.linalg.lstsq(design, (y / tau).double()).solution  # (d + 1, d)
+        linear = torch.nn.Linear(d, d).to(device, self.dtype)
+        out_scale = (design @ coef).pow(2).mean(0).sqrt()
+        out_scale = out_scale.clamp_min(1e-3 * float(out_scale.max()) + 1e-12).to(self.dtype)
+        drift_mlp = _mlp(d, d, self.width, self.depth).to(device, self.dtype)
+        logdiff_mlp = _mlp(d, d, self.width, self.depth).to(device, self.dtype)
         with torch.no_grad():
-            var0 = (y.var(0) / tau).clamp_min(1e-12).log()
-            logdiff_net[-1].bias.copy_(var0)
+            linear.bias.copy_(coef[0])
+            linear.weight.copy_(coef[1:].T)
+            drift_mlp[-1].weight.zero_()
+            drift_mlp[-1].bias.zero_()
+            logdiff_mlp[-1].bias.copy_((y.var(0) / tau).clamp_min(1e-12).log())
+        drift_net = _Standardized(drift_mlp, center, scale, out_scale, linear)
+        logdiff_net = _Standardized(logdiff_mlp, center, scale, torch.ones_like(out_scale))
         params = list(drift_net.parameters()) + list(logdiff_net.parameters())
         opt = torch.optim.Adam(params, lr=self.lr)
         steps = max(1, n * r // self.batch_size) * self.epochs

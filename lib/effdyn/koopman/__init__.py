@@ -4,7 +4,8 @@ Sikorski, Donati, Weber and Schütte (2026), *Effective dynamics and transition 
 Koopman-inspired neural learning of collective variables*, arXiv:2604.05778.
 
 - Data: :func:`uniform_points`, :func:`simulate_bursts` -> :class:`BurstData` (start points and
-  short bursts simulated with :mod:`effdyn.sde`).
+  short bursts simulated with :mod:`effdyn.sde`); :func:`equilibrium_pairs` hands them,
+  reweighted to equilibrium, to covariance estimators of peer packages (deeptime's TICA).
 - Learner: :class:`ISOKANN` (estimator, ``fit(data) -> self``) and :class:`ISOKANNModel`
   (``fetch_model()``: the chi functions, Koopman matrix, relaxation rates, rate matrix).
 - Transformations ``S``: :func:`shift_scale`, :func:`inner_simplex`, :func:`match_permutation`.
@@ -17,6 +18,7 @@ Koopman-inspired neural learning of collective variables*, arXiv:2604.05778.
 
 from effdyn.koopman.bursts import (
     BurstData,
+    equilibrium_pairs,
     grid_boltzmann_points,
     simulate_bursts,
     uniform_points,
@@ -48,6 +50,7 @@ __all__ = [
     "QuantileCoordinate",
     "effective_committor",
     "effective_dynamics",
+    "equilibrium_pairs",
     "grid_boltzmann_points",
     "inner_simplex",
     "inner_simplex_vertices",

@@ -39,3 +39,16 @@ LEGOLL_LELIEVRE = r"""@article{legoll2010effective,
   year    = {2010},
   doi     = {10.1088/0951-7715/23/9/006}
 }"""
+
+WU_VAMP_REWEIGHTING = r"""@article{wu2017variational,
+  author  = {Wu, Hao and N{\"u}ske, Feliks and Paul, Fabian and Klus, Stefan and
+             Koltai, P{\'e}ter and No{\'e}, Frank},
+  title   = {Variational {K}oopman models: Slow collective variables and molecular kinetics
+             from short off-equilibrium simulations},
+  journal = {The Journal of Chemical Physics},
+  volume  = {146},
+  number  = {15},
+  pages   = {154104},
+  year    = {2017},
+  doi     = {10.1063/1.4979344}
+}"""

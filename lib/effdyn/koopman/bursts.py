@@ -14,9 +14,15 @@ from dataclasses import dataclass
 
 import torch
 
-from effdyn.koopman._bib import ISOKANN_EFFECTIVE
+from effdyn.koopman._bib import ISOKANN_EFFECTIVE, WU_VAMP_REWEIGHTING
 
-__all__ = ["BurstData", "grid_boltzmann_points", "simulate_bursts", "uniform_points"]
+__all__ = [
+    "BurstData",
+    "equilibrium_pairs",
+    "grid_boltzmann_points",
+    "simulate_bursts",
+    "uniform_points",
+]
 
 Tensor = torch.Tensor
 
@@ -182,3 +188,60 @@ def grid_boltzmann_points(
     h = torch.as_tensor(grid.h, dtype=torch.float64)
     jitter = (torch.rand((int(n), grid.dim), generator=gen, dtype=torch.float64) - 0.5) * h
     return (centres + jitter).to(device=device, dtype=dtype)
+
+
+def equilibrium_pairs(
+    data: BurstData,
+    potential,
+    beta: float,
+    start_density=None,
+) -> tuple:
+    """The bursts as lagged pairs ``(x_i, y_ij)`` with weights that make them equilibrium pairs.
+
+    Estimators of covariance type (TICA, VAMP, EDMD in ``deeptime``) average over pairs
+    ``(X_0, X_tau)``. Burst data start from an arbitrary density ``rho_0`` (uniform for
+    :func:`uniform_points`); given ``x_i`` the endpoint ``y_ij`` has the law of the dynamics,
+    so the importance weight ``w_i ~ exp(-beta V(x_i)) / rho_0(x_i)`` turns the pairs into a
+    sample of the equilibrium pair law ``mu(dx) p^tau(x, dy)`` (Wu et al. 2017 reweight
+    non-equilibrium data to equilibrium the same way, with estimated weights). Reversible
+    (symmetrised) TICA of the weighted pairs is then a consistent estimator of the slowest
+    eigenvalues of ``K^tau`` in the span of its features; unweighted it is biased by the
+    non-equilibrium start density. This is the adapter through which the chapter hands our
+    data to a peer package.
+
+    Parameters
+    ----------
+    data : BurstData
+    potential : potential or callable
+        ``V`` (an object with ``energy`` or a callable on ``(n, d)`` tensors).
+    beta : float
+        Inverse temperature of the dynamics that produced the bursts.
+    start_density : callable, optional
+        ``rho_0`` up to a constant on ``(n, d)`` tensors; default uniform.
+
+    Returns
+    -------
+    (X, Y, w) : numpy.ndarrays ``(N M, d)``, ``(N M, d)``, ``(N M,)``
+        Start points repeated per burst, endpoints and weights with mean one.
+    """
+    if not isinstance(data, BurstData):
+        raise TypeError(f"data must be an effdyn.koopman.BurstData, got {type(data).__name__}")
+    if not beta > 0:
+        raise ValueError(f"beta must be positive, got {beta!r}")
+    energy = getattr(potential, "energy", potential)
+    x = data.x.detach().to(torch.float64)
+    log_w = -float(beta) * energy(x).reshape(-1).cpu()
+    if start_density is not None:
+        rho = torch.as_tensor(start_density(x), dtype=torch.float64).reshape(-1).cpu()
+        if not bool((rho > 0).all()):
+            raise ValueError("start_density must be positive at every start point")
+        log_w = log_w - torch.log(rho)
+    w = torch.exp(log_w - log_w.max())
+    m = data.n_bursts
+    X = x.cpu().repeat_interleave(m, dim=0).numpy()
+    Y = data.y.detach().to(torch.float64).cpu().reshape(-1, data.dim).numpy()
+    w = w.repeat_interleave(m).numpy()
+    return X, Y, w / w.mean()
+
+
+equilibrium_pairs.bibtex = WU_VAMP_REWEIGHTING  # type: ignore[attr-defined]
