@@ -107,6 +107,65 @@ def test_fetch_model_is_independent_and_interpolates():
     assert torch.allclose(m.diffusion(z[:, None]), torch.tensor([1, 1, 1, 1.5, 2, 2.0])[:, None])
 
 
+def test_knn_bandwidth_adapts_to_the_data_density():
+    """Starts from N(0, 1): the k-NN bandwidth holds k samples and beats a narrow fixed one."""
+    theta, sigma, tau, k = 1.0, 1.0, 0.01, 400
+    rng = np.random.default_rng(6)
+    z0 = rng.standard_normal(40_000)
+    zt = z0 * np.exp(-theta * tau) + sigma * np.sqrt(
+        (1 - np.exp(-2 * theta * tau)) / (2 * theta)
+    ) * rng.standard_normal(z0.size)
+    g = np.linspace(-3.0, 3.0, 61)
+    knn = ConditionalCoefficients(g, "knn", n_neighbors=k, min_bandwidth=1e-6).fit(z0, zt, tau)
+    h = knn.bandwidth_
+    counts = np.array([np.sum(np.abs(z0 - gi) <= hi) for gi, hi in zip(g, h, strict=True)])
+    assert np.all(counts == k)
+    assert h[0] > 10 * h[30]  # wide in the sparse tails, narrow in the bulk
+    fixed = ConditionalCoefficients(g, h[30]).fit(z0, zt, tau)
+    exact = g * (np.exp(-theta * tau) - 1.0) / tau
+    tails = np.abs(g) >= 2.5
+    err_knn = np.sqrt(np.mean((knn.drift_ - exact)[tails] ** 2))
+    err_fixed = np.sqrt(np.mean((fixed.drift_ - exact)[tails] ** 2))
+    assert err_knn < 0.5 * err_fixed
+    assert "knn" in repr(knn)
+    # default floor: half the grid spacing
+    assert np.all(
+        ConditionalCoefficients(g, "knn", n_neighbors=2).fit(z0, zt, tau).bandwidth_ >= 0.05
+    )
+
+
+def test_per_point_bandwidth_equals_a_constant_one():
+    rng = np.random.default_rng(7)
+    z0 = rng.uniform(-2, 2, 5000)
+    zt = z0 + 0.1 * rng.standard_normal(5000)
+    g = np.linspace(-1.5, 1.5, 11)
+    a = ConditionalCoefficients(g, 0.2).fit(z0, zt, 0.1)
+    b = ConditionalCoefficients(g, np.full(11, 0.2)).fit(z0, zt, 0.1)
+    assert np.array_equal(a.drift_, b.drift_) and np.array_equal(a.diffusion_, b.diffusion_)
+    assert np.all(a.bandwidth_ == 0.2)
+
+
+def test_fit_values_averages_pointwise_slow_drift_over_the_fast_law():
+    """Ito values x - x y with y ~ N(x^2, s^2): the kernel mean over y is x - x^3, exactly."""
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-1.6, 1.6, 200_000)
+    y = x**2 + 0.07 * rng.standard_normal(x.size)
+    g = np.linspace(-1.5, 1.5, 31)
+    est = ConditionalCoefficients(g, 0.05).fit_values(x, x - x * y, 0.49)
+    exact = g - g**3
+    assert np.sqrt(np.mean((est.drift_ - exact) ** 2)) / np.sqrt(np.mean(exact**2)) < 0.01
+    assert np.allclose(est.diffusion_, 0.49, rtol=1e-12)
+    assert est.tau_ is None and est.visited_.all()
+    model = est.fetch_model()
+    assert model.mfpt(-1.0, 1.0) > 0
+    # local-linear smoothing reproduces a linear drift exactly, whatever the design
+    z = rng.standard_normal(3000)
+    lin = ConditionalCoefficients(g, 0.3).fit_values(z[:, None], -2.0 * z, 1.0 + 0 * z)
+    assert np.max(np.abs(lin.drift_ + 2.0 * g)) < 1e-8
+    with pytest.raises(ValueError, match="one value per point"):
+        est.fit_values(x, x[:-1], 0.49)
+
+
 def double_well_model(sigma, n=2001):
     return EffectiveSDE1D.from_functions(
         np.linspace(-2.5, 2.5, n), lambda z: -4.0 * z * (z * z - 1.0), sigma**2
@@ -187,6 +246,12 @@ def test_bad_input_is_refused():
         ConditionalCoefficients(g, 0.0)
     with pytest.raises(ValueError, match="degree"):
         ConditionalCoefficients(g, 0.1, degree=2)
+    with pytest.raises(ValueError, match="knn"):
+        ConditionalCoefficients(g, "silverman")
+    with pytest.raises(ValueError, match="per grid point"):
+        ConditionalCoefficients(g, np.ones(3))
+    with pytest.raises(ValueError, match="n_neighbors"):
+        ConditionalCoefficients(g, "knn", n_neighbors=1)
     with pytest.raises(ValueError, match="grid"):
         ConditionalCoefficients([0.0, 0.0, 1.0], 0.1)
     est = ConditionalCoefficients(g, 0.1)

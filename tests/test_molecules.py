@@ -138,3 +138,17 @@ def test_baoab_equipartition_on_butane():
 def test_cuda_matches_cpu(mol):
     x = random_config(mol, 4)
     assert torch.allclose(mol.force(x.cuda()).cpu(), mol.force(x), atol=1e-8)
+
+
+def test_rotamers_set_the_dihedral_and_thermal_rotamers_favour_anti(mol):
+    phis = torch.tensor([0.5, 1.0, math.pi, 4.0, 6.0], dtype=torch.float64)
+    x = mol.rotamers(phis)
+    assert torch.allclose(mol.dihedral(x), phis, atol=1e-10)
+    # bond lengths are those of the anti conformer
+    d0 = (mol.anti_conformer(1).view(14, 3)[10] - mol.anti_conformer(1).view(14, 3)[7]).norm()
+    assert torch.allclose((x.view(-1, 14, 3)[:, 10] - x.view(-1, 14, 3)[:, 7]).norm(dim=-1), d0)
+    y = mol.thermal_rotamers(2000, 300.0, generator=torch.Generator().manual_seed(0))
+    phi = mol.dihedral(y)
+    anti = float(((phi - math.pi).abs() < math.pi / 3).double().mean())
+    cis = float((torch.cos(phi) > 0.9).double().mean())
+    assert 0.6 < anti < 0.95 and cis < 0.01

@@ -139,3 +139,35 @@ def test_orthogonality_loss_decreases():
     assert cv.history[-1][0] < 0.05
     with pytest.raises(ValueError, match="theta"):
         OrthogonalityCV().fit(pts, theta[:-1], tang)
+
+
+def test_refined_model_keeps_the_rate_and_makes_grid_and_quadrature_agree():
+    coarse = periodic_model(60)
+    A, B = (math.pi - 0.2, math.pi + 0.2), [(0.9, 1.1), (5.2, 5.4)]
+    fine = coarse.refined(720)
+    assert fine.z.size == 720 and fine.counts.sum() == pytest.approx(coarse.counts.sum())
+    r_s, r_q = fine.rate(A, B, 1.0), fine.rate(A, B, 1.0, method="quadrature")
+    assert r_s == pytest.approx(r_q, rel=5e-3)
+    # the refined profile of a smooth F is close to the exact fine-grid model
+    exact = periodic_model(720)
+    assert r_s == pytest.approx(exact.rate(A, B, 1.0), rel=0.05)
+
+
+def test_smoothing_keeps_a_flat_histogram_flat():
+    z = (torch.arange(36000, dtype=torch.float64) + 0.5) * (2 * math.pi / 36000)
+    m = EffectiveDynamics(36, 0.0, 2 * math.pi, 1.0, smooth=2.0).fit(z, torch.ones_like(z))
+    model = m.fetch_model()
+    assert np.allclose(model.F, 0.0, atol=1e-9) and np.allclose(model.M, 1.0)
+
+
+def test_barrier_rates_tst_bound_and_kramers_limits():
+    """TST >= Kramers; Kramers -> overdamped (grid) rate at large friction, -> TST at small."""
+    m = periodic_model(720, beta=4.0)
+    A, B = (math.pi - 0.2, math.pi + 0.2), [(0.9, 1.1), (5.2, 5.4)]
+    tst, kr = m.barrier_rates(A, B, gamma=1.0)
+    assert kr < tst
+    tst_lo, kr_lo = m.barrier_rates(A, B, gamma=1e-3)
+    assert kr_lo == pytest.approx(tst_lo, rel=1e-2) and tst_lo == pytest.approx(tst)
+    big = 1e3
+    _, kr_hi = m.barrier_rates(A, B, gamma=big)
+    assert kr_hi == pytest.approx(m.rate(A, B, big), rel=0.15)

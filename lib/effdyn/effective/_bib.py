@@ -34,3 +34,14 @@ GARDINER_MFPT = r"""@book{gardiner2009stochastic,
   address   = {Berlin},
   year      = {2009}
 }"""
+
+KNN_BANDWIDTH = r"""@article{loftsgaarden1965nonparametric,
+  author  = {Loftsgaarden, Don O. and Quesenberry, Charles P.},
+  title   = {A Nonparametric Estimate of a Multivariate Density Function},
+  journal = {The Annals of Mathematical Statistics},
+  volume  = {36},
+  number  = {3},
+  pages   = {1049--1051},
+  year    = {1965},
+  doi     = {10.1214/aoms/1177700079}
+}"""

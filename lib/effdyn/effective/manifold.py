@@ -172,6 +172,18 @@ class SlowManifoldAutoencoder:
         Seed of initialisation and minibatch order.
     dtype : torch.dtype
         Training precision (float32 by default).
+    n_init : int
+        Independent initialisations (seeds ``seed, seed + 1, ...``); the one with the lowest
+        final training loss is kept. A one-dimensional bottleneck can "tear" a curve (map one
+        arc into the latent gap of another), a local minimum with a clearly higher loss that a
+        few restarts avoid.
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    loss_history_ : list of float
+        Mean training loss per epoch of the kept initialisation.
+    init_losses_ : list of float
+        Final training loss of every initialisation.
     """
 
     bibtex = FENG_2023
@@ -187,18 +199,26 @@ class SlowManifoldAutoencoder:
         lr: float = 3e-3,
         seed: int = 0,
         dtype: torch.dtype = torch.float32,
+        n_init: int = 1,
     ) -> None:
-        for name, v in (("latent_dim", latent_dim), ("width", width), ("depth", depth)):
+        for name, v in (
+            ("latent_dim", latent_dim),
+            ("width", width),
+            ("depth", depth),
+            ("n_init", n_init),
+        ):
             if int(v) != v or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
         if int(epochs) != epochs or epochs < 1:
             raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
         self.latent_dim, self.width, self.depth = int(latent_dim), int(width), int(depth)
         self.epochs, self.batch_size, self.lr = int(epochs), int(batch_size), float(lr)
-        self.seed, self.dtype = int(seed), dtype
+        self.seed, self.dtype, self.n_init = int(seed), dtype, int(n_init)
 
-    def _networks(self, d: int, extra: int, device: torch.device) -> tuple[Any, Any]:
-        torch.manual_seed(self.seed)
+    def _networks(
+        self, d: int, extra: int, device: torch.device, offset: int = 0
+    ) -> tuple[Any, Any]:
+        torch.manual_seed(self.seed + offset)
         enc = _mlp(d + extra, self.latent_dim, self.width, self.depth)
         dec = _mlp(self.latent_dim + extra, d, self.width, self.depth)
         return enc.to(device, self.dtype), dec.to(device, self.dtype)
@@ -219,9 +239,14 @@ class SlowManifoldAutoencoder:
         z = self._prepare(points)
         self.center_, self.scale_ = z.mean(0), z.std(0).clamp_min(1e-12)
         zs = (z - self.center_) / self.scale_
-        enc, dec = self._networks(z.shape[1], 0, z.device)
-        gen = torch.Generator().manual_seed(self.seed)
-        self.loss_history_ = _train(enc, dec, zs, self.epochs, self.batch_size, self.lr, gen)
+        runs = []
+        for k in range(self.n_init):
+            enc, dec = self._networks(z.shape[1], 0, z.device, offset=k)
+            gen = torch.Generator().manual_seed(self.seed + k)
+            history = _train(enc, dec, zs, self.epochs, self.batch_size, self.lr, gen)
+            runs.append((history[-1], history, enc, dec))
+        self.init_losses_ = [r[0] for r in runs]
+        _, self.loss_history_, enc, dec = min(runs, key=lambda r: r[0])
         with torch.no_grad():
             lat = enc(zs)
         self.latent_range_ = (float(lat.min()), float(lat.max()))
@@ -267,6 +292,9 @@ class AutoSDE(SlowManifoldAutoencoder):
     ------------------------------
     changes_ : list of float
         Distribution change of each window.
+    init_losses_ : list of float
+        Loss of every initialisation on the last window (``n_init`` of them; the lowest is
+        kept).
     ensemble_ : Tensor
         The final ensemble.
     times_ : list of float
@@ -303,9 +331,10 @@ class AutoSDE(SlowManifoldAutoencoder):
         from effdyn.sde import simulate
 
         z = self._prepare(points).to(torch.float64)
-        enc = dec = None
-        gen = torch.Generator().manual_seed(self.seed)
-        self.changes_, self.times_, self.loss_history_ = [], [], []
+        nets: list[tuple[Any, Any]] = []
+        gens = [torch.Generator().manual_seed(self.seed + i) for i in range(self.n_init)]
+        histories: list[list[float]] = [[] for _ in range(self.n_init)]
+        self.changes_, self.times_ = [], []
         t = 0.0
         window_time = self.window_steps * self.dt
         for k in range(self.max_windows):
@@ -324,20 +353,29 @@ class AutoSDE(SlowManifoldAutoencoder):
             if k == 0:
                 self.center_ = frames.reshape(-1, frames.shape[2]).mean(0)
                 self.scale_ = frames.reshape(-1, frames.shape[2]).std(0).clamp_min(1e-12)
-                enc, dec = self._networks(frames.shape[2], 1, frames.device)
+                nets = [
+                    self._networks(frames.shape[2], 1, frames.device, offset=i)
+                    for i in range(self.n_init)
+                ]
             n_frames, n = frames.shape[:2]
             # time inside the window, in [0, 1]: the k-th time-dependent autoencoder
             rel_time = ((res.times - t_start) / window_time).to(frames.device, self.dtype)
             data = ((frames - self.center_) / self.scale_).reshape(n_frames * n, -1)
             time_col = rel_time[:, None].expand(n_frames, n).reshape(-1, 1)
-            self.loss_history_ += _train(
-                enc, dec, data, self.epochs, self.batch_size, self.lr, gen, time_col
-            )
+            for i, (enc, dec) in enumerate(nets):
+                histories[i] += _train(
+                    enc, dec, data, self.epochs, self.batch_size, self.lr, gens[i], time_col
+                )
             change = sliced_wasserstein(frames[0].double(), frames[-1].double(), seed=k)
             self.changes_.append(change)
             self.times_.append(t)
             if change < self.tol:
                 break
+        # keep the initialisation with the lowest loss on the last window
+        self.init_losses_ = [h[-1] for h in histories]
+        best = int(np.argmin(self.init_losses_))
+        enc, dec = nets[best]
+        self.loss_history_ = histories[best]
         self.final_time_ = 1.0  # time input of the last frame of the last window
         zs = (z.to(self.dtype) - self.center_) / self.scale_
         with torch.no_grad():

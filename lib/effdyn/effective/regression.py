@@ -272,6 +272,22 @@ def _mlp(d_in: int, d_out: int, width: int, depth: int) -> torch.nn.Sequential:
     return torch.nn.Sequential(*layers)
 
 
+class _Columns(torch.nn.Module):
+    """One network per output component, ``(B, d_in) -> (B, d)``.
+
+    With a diagonal diffusion the Euler-Maruyama likelihood is a sum over components; separate
+    parameters keep a component with large residuals (the fast one) from drowning the gradient
+    of the others in a shared network and a shared adaptive step size.
+    """
+
+    def __init__(self, nets: list[torch.nn.Module]) -> None:
+        super().__init__()
+        self.nets = torch.nn.ModuleList(nets)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return torch.cat([net(z) for net in self.nets], 1)
+
+
 class _Standardized(torch.nn.Module):
     """``out = linear(u) + out_scale * net(u)`` with standardised inputs ``u = (z - c) / s``.
 
@@ -342,7 +358,8 @@ class NeuralCoefficients:
     Parameters
     ----------
     width, depth : int
-        Hidden width and number of hidden layers (tanh) of each network.
+        Hidden width and number of hidden layers (tanh) of each network (one network per
+        component of the drift and of the log-diffusion).
     epochs : int
         Passes over the data.
     batch_size : int
@@ -398,14 +415,20 @@ class NeuralCoefficients:
         linear = torch.nn.Linear(d, d).to(device, self.dtype)
         out_scale = (design @ coef).pow(2).mean(0).sqrt()
         out_scale = out_scale.clamp_min(1e-3 * float(out_scale.max()) + 1e-12).to(self.dtype)
-        drift_mlp = _mlp(d, d, self.width, self.depth).to(device, self.dtype)
-        logdiff_mlp = _mlp(d, d, self.width, self.depth).to(device, self.dtype)
+        drift_mlp = _Columns([_mlp(d, 1, self.width, self.depth) for _ in range(d)])
+        logdiff_mlp = _Columns([_mlp(d, 1, self.width, self.depth) for _ in range(d)])
+        drift_mlp, logdiff_mlp = (
+            drift_mlp.to(device, self.dtype),
+            logdiff_mlp.to(device, self.dtype),
+        )
+        log_var = (y.var(0) / tau).clamp_min(1e-12).log()
         with torch.no_grad():
             linear.bias.copy_(coef[0])
             linear.weight.copy_(coef[1:].T)
-            drift_mlp[-1].weight.zero_()
-            drift_mlp[-1].bias.zero_()
-            logdiff_mlp[-1].bias.copy_((y.var(0) / tau).clamp_min(1e-12).log())
+            for i in range(d):
+                drift_mlp.nets[i][-1].weight.zero_()
+                drift_mlp.nets[i][-1].bias.zero_()
+                logdiff_mlp.nets[i][-1].bias.fill_(float(log_var[i]))
         drift_net = _Standardized(drift_mlp, center, scale, out_scale, linear)
         logdiff_net = _Standardized(logdiff_mlp, center, scale, torch.ones_like(out_scale))
         params = list(drift_net.parameters()) + list(logdiff_net.parameters())

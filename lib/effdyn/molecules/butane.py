@@ -405,3 +405,51 @@ class Butane:
         dev = device if device is not None else self.masses.device
         dt = dtype if dtype is not None else self.masses.dtype
         return pos.reshape(1, -1).repeat(int(n), 1).to(dev, dt)
+
+    def rotamers(self, phi: Tensor, *, device=None, dtype=None) -> Tensor:
+        """Conformers ``(len(phi), 42)`` with C-C-C-C dihedral ``phi`` (radians): the anti
+        conformer with C3's hydrogens, C4 and C4's hydrogens rigidly rotated about the C2-C3
+        bond (a rigid torsion scan)."""
+        phi = torch.as_tensor(phi, dtype=torch.float64).reshape(-1).cpu()
+        x = self.anti_conformer(1, device="cpu", dtype=torch.float64).view(self.n_atoms, 3)
+        c2, c3 = x[self.carbons[1]], x[self.carbons[2]]
+        k = (c3 - c2) / (c3 - c2).norm()
+        K = torch.tensor([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]],
+                         dtype=torch.float64)  # fmt: skip
+        a = (math.pi - phi)[:, None, None]  # the anti conformer has phi = pi
+        R = torch.eye(3, dtype=torch.float64) + torch.sin(a) * K + (1 - torch.cos(a)) * (K @ K)
+        moving = [8, 9, 10, 11, 12, 13]
+        out = x.expand(phi.shape[0], -1, -1).clone()
+        out[:, moving] = torch.einsum("bij,mj->bmi", R, x[moving] - c3) + c3
+        dev = device if device is not None else self.masses.device
+        dt = dtype if dtype is not None else self.masses.dtype
+        return out.reshape(phi.shape[0], -1).to(dev, dt)
+
+    def thermal_rotamers(
+        self,
+        n: int,
+        temperature: float,
+        *,
+        generator: torch.Generator | None = None,
+        grid: int = 720,
+        device=None,
+        dtype=None,
+    ) -> Tensor:
+        """``n`` rigid rotamers (:meth:`rotamers`) with dihedrals drawn from the Boltzmann
+        weights ``exp(-E / kT)`` of the rigid torsion scan on ``grid`` angles.
+
+        A starting ensemble close to equilibrium in the slow coordinate: starting every replica
+        in anti would bias transition counts for the ``~ 1 / (k_AB + k_BA)`` it takes the
+        anti/gauche populations to relax. The rigid scan misses the relaxation of bonds and
+        angles, so a short burn-in is still needed, and the populations are close to, not
+        exactly, the equilibrium ones.
+        """
+        if int(n) != n or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        phis = torch.arange(grid, dtype=torch.float64) * (2 * math.pi / grid)
+        E = self.energy(self.rotamers(phis, device="cpu", dtype=torch.float64))
+        w = torch.exp(-self.beta(temperature) * (E - E.min()))
+        pick = torch.multinomial(w, int(n), replacement=True, generator=generator)
+        jitter = torch.rand(int(n), generator=generator, dtype=torch.float64) - 0.5
+        return self.rotamers(phis[pick] + jitter * (2 * math.pi / grid), device=device,
+                             dtype=dtype)  # fmt: skip

@@ -88,13 +88,27 @@ def _make_generator(seed, generator, device) -> torch.Generator | None:
     return None
 
 
+def _batch_last(t: Tensor) -> Tensor:
+    """The same values with the batch dimension (-2) stored last in memory (a strided view).
+
+    Fused (compiled) steps vectorise over the batch only when each coordinate's values are
+    contiguous; eager steps accept either layout.
+    """
+    return t.transpose(-1, -2).contiguous().transpose(-1, -2)
+
+
 class _BlockNoise:
-    """Pre-allocated block of Brownian quantities, refilled with one RNG call per block."""
+    """Pre-allocated block of Brownian quantities, refilled with one RNG call per block.
+
+    The buffer stores the batch dimension last (see :func:`_batch_last`), so that the stream
+    of numbers, hence the result for a given seed, is the same with and without compilation.
+    """
 
     def __init__(self, integrator, shape, dt, block, generator, device, dtype):
         channels = integrator.noise_channels
         scales = [CHANNEL_SCALES[c](dt) for c in channels]
-        self.buffer = torch.empty((block, *shape), device=device, dtype=dtype)
+        stored = (block, *shape[:-2], shape[-1], shape[-2])
+        self.buffer = torch.empty(stored, device=device, dtype=dtype)
         self.generator = generator
         self.scale = None
         self.uniform = len(set(scales)) == 1
@@ -107,8 +121,10 @@ class _BlockNoise:
     def draw(self, k: int) -> Tensor:
         buf = self.buffer[:k]
         if self.uniform:
-            return buf.normal_(0.0, self.std, generator=self.generator)
-        return buf.normal_(generator=self.generator).mul_(self.scale)
+            buf.normal_(0.0, self.std, generator=self.generator)
+        else:
+            buf.normal_(generator=self.generator).mul_(self.scale)
+        return buf.transpose(-1, -2)
 
 
 def _bad_trajectories(state: Tensor) -> Tensor:
@@ -315,7 +331,7 @@ def simulate(
         while j < k:
             if multi is not None and k - j >= chunk:
                 try:
-                    state = multi(state, noise[j : j + chunk], dt)
+                    state = multi(_batch_last(state), noise[j : j + chunk], dt)
                 except Exception as err:  # no compiler, unsupported op, ...: run eagerly
                     if compiled_ok:
                         raise
@@ -351,6 +367,7 @@ def simulate(
             stopped = done_steps < n_steps
             break
 
+    state = state.contiguous()
     result = SimulationResult(
         x=integrator.positions(state),
         p=integrator.momenta(state),
@@ -388,7 +405,7 @@ def _compiled(integrator: Integrator):
         def steps(state: Tensor, noise: Tensor, dt: float) -> Tensor:
             for j in range(noise.shape[0]):
                 state = step(state, 0.0, dt, noise[j])
-            return state
+            return _batch_last(state)
 
         fn = torch.compile(steps, dynamic=False)
         integrator.__dict__["_compiled_steps"] = fn
