@@ -1,4 +1,15 @@
-"""Estimators from trajectories (placeholder)."""
+"""Estimators from trajectories: MFPTs, rates and free energies with confidence intervals.
+
+- :func:`mfpt`: mean first-passage time from first-passage samples (sample mean with a t
+  interval, or the censored exponential MLE with a chi-square interval when some trajectories
+  have not arrived); :func:`rate_from_mfpt`.
+- :func:`count_transitions` (offline, on saved trajectories; the same code as the on-the-fly
+  :class:`effdyn.sde.TransitionCounter`) and :func:`transition_rates`: rates
+  ``k_ij = N_ij / T_i`` with exact Poisson intervals, and the MFPTs they imply.
+- :func:`poisson_rate`, :func:`mean_ci`, :func:`bootstrap_ci`, :func:`batch_means_ci`:
+  intervals, returned as :class:`Estimate` (``value``, ``low``, ``high``, ``contains``).
+- :func:`histogram_free_energy`, :func:`free_energy_from_counts`: ``F = -log(p)/beta``.
+"""
 
 from effdyn.estimators.free_energy import free_energy_from_counts, histogram_free_energy
 from effdyn.estimators.intervals import (

@@ -43,8 +43,10 @@ class TransitionRates:
     ``rate[i, j] = counts[i, j] / time_in[i]``; ``mfpt[i, j] = 1 / rate[i, j]`` is the mean
     first-passage time from core ``i`` to core ``j`` when there are two cores (with more, it is
     the inverse of the partial rate). ``mean_duration``/``duration_stderr`` are the direct
-    average of the recorded transition durations (an independent estimate of the same MFPT
-    for two cores in equilibrium).
+    average of the recorded transition durations, a second estimate of the same MFPT for two
+    cores; it is biased low by a relative amount of order MFPT / run length, because the
+    transitions still under way at the end of the run are not counted (``mfpt`` counts their
+    time in ``time_in`` and has no such bias).
     """
 
     counts: np.ndarray
