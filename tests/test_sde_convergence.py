@@ -149,3 +149,22 @@ def test_weak_order_ou_second_moment(device, scheme, band):
     order = fitted_order(ns, errs)
     assert band[0] <= order <= band[1], (order, errs)
     assert band[0] <= scheme(sde).weak_order <= band[1]
+
+
+def test_strong_order_time_dependent_additive_noise(additive_reference):
+    """sigma(t) = 0.5 (1 + t): SRA1 keeps order 1.5 and Heun order 1."""
+    x0, path, _ = additive_reference
+    sde = SDE(
+        lambda t, x: x - x**3,
+        lambda t, x: (0.5 * (1 + t)) * torch.ones_like(x),
+        additive=True,
+        name="time-dependent additive",
+    )
+    reference = integrate(SRA1(sde), x0, n_steps=2**11, brownian=path)
+    ns = [2**k for k in range(2, 7)]
+    for scheme, band in ((Heun, (0.85, 1.2)), (SRA1, (1.35, 1.85))):
+        errs = [
+            (integrate(scheme(sde), x0, n_steps=n, brownian=path) - reference).abs().mean().item()
+            for n in ns
+        ]
+        assert band[0] <= fitted_order(ns, errs) <= band[1], (scheme.__name__, errs)

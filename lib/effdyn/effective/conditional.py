@@ -164,7 +164,7 @@ class ConditionalCoefficients:
         """The bandwidth at every grid point, ``(G,)``."""
         G = self.grid.size
         if not isinstance(self.bandwidth, str):
-            return torch.as_tensor(np.broadcast_to(self.bandwidth, (G,)), dtype=torch.float64)
+            return torch.as_tensor(np.full(G, self.bandwidth, dtype=np.float64))
         z, _ = torch.sort(z0)
         n = z.numel()
         k = min(self.n_neighbors, n)

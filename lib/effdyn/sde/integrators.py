@@ -231,7 +231,7 @@ class Heun(SDEIntegrator):
         b0 = sde.drift(t, state)
         kick = sde.noise_term(sde.diffusion(t, state), noise)
         pred = torch.add(state, b0, alpha=dt).add_(kick)
-        if sde._diffusion_fn is not None:  # time-dependent: trapezoidal sigma
+        if not sde.constant_diffusion:  # time-dependent: trapezoidal sigma
             kick = 0.5 * (kick + sde.noise_term(sde.diffusion(t + dt, pred), noise))
         out = torch.add(state, b0, alpha=0.5 * dt).add_(sde.drift(t + dt, pred), alpha=0.5 * dt)
         return out.add_(kick)
@@ -268,7 +268,7 @@ class SRA1(SDEIntegrator):
         g_end = sde.diffusion(t + dt, state)
         stage = torch.add(state, f1, alpha=0.75 * dt).add_(sde.noise_term(g_end, u), alpha=1.5)
         f2 = sde.drift(t + 0.75 * dt, stage)
-        if sde._diffusion_fn is None:
+        if sde.constant_diffusion:
             kick = sde.noise_term(g_end, dW)
         else:
             kick = sde.noise_term(g_end, dW - u) + sde.noise_term(sde.diffusion(t, state), u)

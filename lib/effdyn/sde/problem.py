@@ -85,6 +85,11 @@ class SDE:
     def __repr__(self) -> str:
         return f"{self.name}(noise={self.noise!r}, additive={self.additive})"
 
+    @property
+    def constant_diffusion(self) -> bool:
+        """Whether the diffusion is a constant (given as a number or tensor)."""
+        return self._diffusion_fn is None
+
     def drift(self, t: float, x: Tensor) -> Tensor:
         """The drift ``b(t, x)``, shape ``(B, d)``."""
         return self._drift(t, x)

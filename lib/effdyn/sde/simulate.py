@@ -290,8 +290,6 @@ def simulate(
     per_step = math.prod(noise_shape)
     if block_size is None:
         block = max(1, min(256, BLOCK_ELEMENTS // max(per_step, 1)))
-        if stride:
-            block = max(stride, block // stride * stride)
     else:
         if int(block_size) != block_size or block_size < 1:
             raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
