@@ -15,6 +15,7 @@ __all__ = [
     "check_steps",
     "inverse_temperature",
     "parameter_tensor",
+    "positive_parameter",
 ]
 
 
@@ -105,3 +106,14 @@ def force_function(force: Any):
             f"method (a potential of effdyn.systems); got {type(force).__name__}"
         )
     return fn
+
+
+def positive_parameter(value: Any, name: str) -> float | torch.Tensor:
+    """A positive scalar (as float) or a tensor of positive per-coordinate values."""
+    if isinstance(value, torch.Tensor):
+        if value.ndim == 0:
+            return as_positive(value.item(), name)
+        if not bool(torch.isfinite(value).all()) or bool((value <= 0).any()):
+            raise ValueError(f"{name} must be finite and positive in every coordinate")
+        return value.detach()
+    return as_positive(value, name)

@@ -16,11 +16,11 @@ from typing import Any, ClassVar
 import torch
 
 from effdyn.sde._checks import (
-    as_positive,
     check_state,
     force_function,
     inverse_temperature,
     parameter_tensor,
+    positive_parameter,
 )
 from effdyn.sde.problem import NOISE_TYPES, SDE
 
@@ -309,12 +309,7 @@ class OverdampedLangevin(Integrator):
     ) -> None:
         self.force = force_function(force)
         self.beta = inverse_temperature(beta, temperature)
-        if isinstance(diffusion, torch.Tensor):
-            if not bool(torch.isfinite(diffusion).all()) or bool((diffusion <= 0).any()):
-                raise ValueError("diffusion must be finite and positive in every coordinate")
-        else:
-            diffusion = as_positive(diffusion, "diffusion")
-        self.diffusion = diffusion
+        self.diffusion = positive_parameter(diffusion, "diffusion")
         self._cache: dict[Any, Any] = {}
 
     def sde(self) -> SDE:
@@ -379,13 +374,8 @@ class UnderdampedLangevin(Integrator):
     ) -> None:
         self.force = force_function(force)
         self.beta = inverse_temperature(beta, temperature)
-        for name, value in (("gamma", gamma), ("mass", mass)):
-            if isinstance(value, torch.Tensor):
-                if not bool(torch.isfinite(value).all()) or bool((value <= 0).any()):
-                    raise ValueError(f"{name} must be finite and positive in every coordinate")
-            else:
-                as_positive(value, name)
-        self.gamma, self.mass = gamma, mass
+        self.gamma = positive_parameter(gamma, "gamma")
+        self.mass = positive_parameter(mass, "mass")
         self._cache: dict[Any, Any] = {}
 
     def initial_state(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from effdyn.sde._checks import as_positive, force_function, inverse_temperature
+from effdyn.sde._checks import force_function, inverse_temperature, positive_parameter
 
 __all__ = ["NOISE_TYPES", "SDE", "overdamped_langevin_sde"]
 
@@ -187,31 +186,22 @@ def overdamped_langevin_sde(
     """
     fn = force_function(force)
     b = inverse_temperature(beta, temperature)
-    if isinstance(diffusion, torch.Tensor):
-        D = diffusion.detach().to(torch.float64)
-        if not bool(torch.isfinite(D).all()) or bool((D <= 0).any()):
-            raise ValueError("diffusion must be finite and positive in every coordinate")
+    D = positive_parameter(diffusion, "diffusion")
+    if isinstance(D, torch.Tensor):
+        D = D.to(torch.float64)
 
         def drift(t: float, x: Tensor) -> Tensor:
             return fn(x) * D.to(device=x.device, dtype=x.dtype)
 
-        return SDE(
-            drift,
-            torch.sqrt(2.0 * D / b),
-            noise="diagonal",
-            time_homogeneous=True,
-            name="OverdampedLangevin",
-        )
+    else:
 
-    D = as_positive(diffusion, "diffusion")
-
-    def drift(t: float, x: Tensor) -> Tensor:
-        f = fn(x)
-        return f if D == 1.0 else f * D
+        def drift(t: float, x: Tensor) -> Tensor:
+            f = fn(x)
+            return f if D == 1.0 else f * D
 
     return SDE(
         drift,
-        math.sqrt(2.0 * D / b),
+        (2.0 * D / b) ** 0.5,
         noise="diagonal",
         time_homogeneous=True,
         name="OverdampedLangevin",
