@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from effdyn.compendium.chapters import CompendiumError, all_chapters, parse_cli_value, repo_root
+from effdyn.compendium.chapters import CompendiumError, all_chapters, parse_cli_value
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -133,7 +133,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``effdyn`` console script."""
     args = build_parser().parse_args(argv)
-    repo_root()
     try:
         return int(args.func(args))
     except CompendiumError as err:

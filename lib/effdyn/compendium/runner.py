@@ -225,6 +225,8 @@ def run_chapter(
                 cwd=str(work),
                 progress_bar=progress,
                 execution_timeout=cell_timeout,
+                # the kernel's start-up warnings (e.g. about TCP transport) are noise here
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except Exception as err:  # noqa: BLE001 - any failure of the chapter is reported
             error = _describe_failure(err)

@@ -307,8 +307,10 @@ def simulate(
                 "(make the SDE with time_homogeneous=True if its coefficients ignore t)"
             )
         multi = _compiled(integrator)
-        # Steps fused into one compiled call: a divisor of the observation stride, <= 16.
-        chunk = max(c for c in range(1, 17) if not stride or stride % c == 0)
+        # Steps fused into one compiled call: a divisor of the observation stride, <= 16, with
+        # its noise small enough to stay in cache.
+        cap = max(1, min(16, BLOCK_ELEMENTS * 4 // max(per_step, 1)))
+        chunk = max(c for c in range(1, cap + 1) if not stride or stride % c == 0)
         if block % chunk:
             block = max(chunk, block // chunk * chunk)
             noise_src = _BlockNoise(integrator, noise_shape, dt, block, gen, device, dtype)
