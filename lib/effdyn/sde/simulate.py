@@ -205,9 +205,12 @@ def simulate(
     block_size : int, optional
         Steps per block of noise (default: up to 256, at most ``BLOCK_ELEMENTS`` numbers).
     compile : bool
-        Fuse the steps between two observation points with ``torch.compile`` (a one-off
-        compilation of tens of seconds; pays off for long runs). Needs a time-homogeneous
-        problem (all Langevin schemes are) and noise from the generator.
+        Fuse up to 16 steps (a divisor of the observation stride) into one kernel with
+        ``torch.compile``: a one-off compilation of 5-40 s per batch shape, then 2-10 times
+        the eager throughput on a CPU. Needs a time-homogeneous problem (all Langevin schemes
+        are) and noise from the generator. The noise stream is the same as without it, so
+        results agree to round-off when the block size is the same (pin it with
+        ``block_size``). Falls back to eager steps, with a warning, if compilation fails.
 
     Returns
     -------
