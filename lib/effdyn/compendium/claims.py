@@ -21,7 +21,7 @@ CHAPTER_ENV = "EFFDYN_CHAPTER"
 PROFILE_ENV = "EFFDYN_PROFILE"
 
 #: The kinds of reference a claim may be checked against.
-REFERENCE_KINDS = ("paper", "exact", "grid", "brute-force", "peer-package")
+REFERENCE_KINDS = ("paper", "exact", "grid", "brute-force", "peer-package", "comparison")
 
 #: How ``value`` is compared with ``reference``: ``approx`` is a two-sided tolerance band,
 #: ``<=`` and ``>=`` are one-sided (the tolerance widens the bound).
@@ -139,7 +139,9 @@ def claim(
     kind : str
         One of ``"paper"`` (a number printed in the paper), ``"exact"`` (a formula),
         ``"grid"`` (a converged deterministic numerical solution), ``"brute-force"``
-        (a long direct simulation) or ``"peer-package"`` (another implementation).
+        (a long direct simulation), ``"peer-package"`` (another implementation) or
+        ``"comparison"`` (another of our own results, or a threshold we chose: a qualitative
+        statement of the paper, such as "method A is slower than method B").
     source : str
         Where the reference comes from, precisely enough to check it.
     rtol, atol : float

@@ -71,8 +71,9 @@ def scorecard_markdown(records: list[RunRecord], missing: dict[str, str] | None 
         "Every comparison that a chapter makes with a reference, as the chapter recorded it "
         "(generated when the book was built; nothing here is typed by hand). *Kind* says what "
         "the reference is: a number printed in the paper, an exact formula, a converged grid "
-        "solution, a brute-force simulation, or a peer package. A failing claim is reported, "
-        "not hidden.",
+        "solution, a brute-force simulation, a peer package, or (*comparison*) another of our "
+        "own results or a threshold we chose, for the paper's qualitative statements. A failing "
+        "claim is reported, not hidden.",
         "",
         f"**{passed} of {len(rows)} claims pass, in {len(records)} chapters.**",
         "",

@@ -53,6 +53,8 @@ def autocorrelation(cv: torch.nn.Module, x0: Any, x_lag: Any) -> Tensor:
     with torch.no_grad():
         y0, yt = cv(torch.as_tensor(x0)), cv(torch.as_tensor(x_lag))
         both = torch.cat([y0, yt])
-        mean, cov = weighted_moments(both, torch.ones(both.shape[0], dtype=both.dtype))
+        mean, cov = weighted_moments(
+            both, torch.ones(both.shape[0], dtype=both.dtype, device=both.device)
+        )
         cross = ((y0 - mean) * (yt - mean)).mean(dim=0)
         return cross / torch.diagonal(cov)

@@ -75,7 +75,9 @@ class CVModel(nn.Module):
                 f"the CV takes positions of shape (..., {self.input_dim}), got {tuple(x.shape)}"
             )
         z = (self.net(x.to(device=self.device, dtype=self.dtype)) - self.shift) / self.scale
-        return z.to(x.dtype) if x.dtype.is_floating_point else z
+        if x.dtype.is_floating_point:
+            return z.to(device=x.device, dtype=x.dtype)
+        return z.to(device=x.device)
 
     def gradient(self, x: Tensor) -> Tensor:
         """``grad xi`` at ``x`` ``(N, d)``: shape ``(N, k, d)`` (detached)."""

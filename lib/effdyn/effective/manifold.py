@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from effdyn._seeding import preserving_global_rng
 from effdyn.effective._bib import FENG_2023
 
 __all__ = ["AutoSDE", "AutoencoderModel", "SlowManifoldAutoencoder", "sliced_wasserstein"]
@@ -90,13 +91,13 @@ class AutoencoderModel:
         """Latent coordinates ``(B, k)`` of points ``(B, d)``."""
         zs = (z.to(self.device, self.dtype) - self.center) / self.scale
         with torch.no_grad():
-            return self.encoder(self._with_time(zs, t))
+            return self.encoder(self._with_time(zs, t)).to(device=z.device, dtype=z.dtype)
 
     def decode(self, u: Tensor, t: float | None = None) -> Tensor:
         """Points ``(B, d)`` on the learned manifold for latent values ``(B, k)``."""
         with torch.no_grad():
             out = self.decoder(self._with_time(u.to(self.device, self.dtype), t))
-        return out * self.scale + self.center
+        return (out * self.scale + self.center).to(device=u.device, dtype=u.dtype)
 
     def reconstruct(self, z: Tensor, t: float | None = None) -> Tensor:
         """``decode(encode(z))``."""
@@ -215,6 +216,7 @@ class SlowManifoldAutoencoder:
         self.epochs, self.batch_size, self.lr = int(epochs), int(batch_size), float(lr)
         self.seed, self.dtype, self.n_init = int(seed), dtype, int(n_init)
 
+    @preserving_global_rng
     def _networks(
         self, d: int, extra: int, device: torch.device, offset: int = 0
     ) -> tuple[Any, Any]:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from typing import Any
 
 import numpy as np
 import torch
 
+from effdyn._seeding import preserving_global_rng
 from effdyn.effective._bib import FENG_2023, KRAMERS_MOYAL
 
 __all__ = [
@@ -329,7 +331,9 @@ class NeuralSDEModel:
 
     def _run(self, net: torch.nn.Module, z: Tensor) -> Tensor:
         with torch.no_grad():
-            return net(z.to(device=self.device, dtype=self.dtype)).to(z.dtype)
+            return net(z.to(device=self.device, dtype=self.dtype)).to(
+                device=z.device, dtype=z.dtype
+            )
 
     def drift(self, z: Tensor) -> Tensor:
         """The drift ``b(z)``, ``(B, d)``."""
@@ -397,6 +401,7 @@ class NeuralCoefficients:
         self.batch_size, self.lr, self.seed = int(batch_size), float(lr), int(seed)
         self.device, self.dtype = device, dtype
 
+    @preserving_global_rng
     def fit(self, z0: Any, z_tau: Any, tau: float) -> NeuralCoefficients:
         """Fit from starting points ``z0 (n, d)`` and burst ends ``z_tau (n, [r,] d)``."""
         tau = _check_tau(tau)
@@ -433,7 +438,7 @@ class NeuralCoefficients:
         logdiff_net = _Standardized(logdiff_mlp, center, scale, torch.ones_like(out_scale))
         params = list(drift_net.parameters()) + list(logdiff_net.parameters())
         opt = torch.optim.Adam(params, lr=self.lr)
-        steps = max(1, n * r // self.batch_size) * self.epochs
+        steps = math.ceil(n * r / self.batch_size) * self.epochs
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
         self.loss_history_: list[float] = []
         for _ in range(self.epochs):

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from effdyn._seeding import preserving_global_rng
 from effdyn.koopman._bib import ISOKANN, ISOKANN_EFFECTIVE
 from effdyn.koopman.bursts import BurstData
 from effdyn.koopman.spectral import koopman_matrix, rate_matrix, relaxation_rates
@@ -230,6 +231,7 @@ class ISOKANN:
             return shift_scale(kchi)
         return match_permutation(inner_simplex(kchi), chi)
 
+    @preserving_global_rng
     def fit(self, data: BurstData) -> ISOKANN:
         """Run the power iteration on ``data`` from freshly initialised weights.
 

@@ -22,6 +22,8 @@ import math
 import torch
 from torch import nn
 
+from effdyn._seeding import preserving_global_rng
+
 __all__ = ["OrthogonalityCV", "PeriodicCV"]
 
 Tensor = torch.Tensor
@@ -103,6 +105,7 @@ class OrthogonalityCV:
         oc = ((normal**2).sum(-1) / (g**2).sum(-1).clamp_min(1e-12)).mean()
         return match, oc
 
+    @preserving_global_rng
     def fit(self, features: Tensor, theta: Tensor, tangents: Tensor) -> OrthogonalityCV:
         f = torch.as_tensor(features)
         n, k = f.shape
