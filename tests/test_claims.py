@@ -58,3 +58,15 @@ def test_claim_rejects_bad_input(kwargs, message):
 def test_claim_rejects_non_numbers():
     with pytest.raises(TypeError, match="value must be a real number"):
         claim("x", "one", 1.0, kind="exact", source="s")
+
+
+def test_tolerance_text():
+    def text(**kw):
+        args = {"kind": "exact", "source": "s"} | kw
+        return claim("x", 1.0, 1.0, **args).tolerance
+
+    assert text() == "equal"
+    assert text(rtol=0.1, atol=0.2) == "rtol 0.1, atol 0.2"
+    assert text(relation="<=", atol=0.5) == "<= ref + atol 0.5"
+    assert text(relation=">=", rtol=0.1) == ">= ref - rtol 0.1"
+    assert text(relation=">=") == ">= ref"

@@ -67,14 +67,16 @@ class Claim:
 
     @property
     def tolerance(self) -> str:
-        """The tolerance as text for tables, e.g. ``rtol 0.15`` or ``<= ref + 0.01``."""
+        """The tolerance as text for tables, e.g. ``rtol 0.15`` or ``<= ref + atol 0.01``."""
         parts = []
         if self.rtol:
             parts.append(f"rtol {self.rtol:g}")
         if self.atol:
             parts.append(f"atol {self.atol:g}")
-        band = ", ".join(parts) if parts else "exact"
-        return band if self.relation == "approx" else f"{self.relation} ref ({band})"
+        if self.relation == "approx":
+            return ", ".join(parts) if parts else "equal"
+        sign = "+" if self.relation == "<=" else "-"
+        return f"{self.relation} ref" + (f" {sign} {', '.join(parts)}" if parts else "")
 
     def line(self) -> str:
         """A one-line human summary of the claim."""
