@@ -2,8 +2,9 @@
 
 The effective dynamics of :mod:`effdyn.highdim` are low-dimensional, so a classical fixed-step
 Runge-Kutta scheme (for the ballistic ODE limit) and the Euler-Maruyama scheme (for the diffusive
-SDE limit) are enough. Both act on batched torch tensors, so one call integrates many initial
-conditions at once, on whatever device the initial condition lives on.
+SDE limit) are enough. Both act on batched torch tensors of any shape, so one call integrates
+many initial conditions at once, on whatever device the initial condition lives on; the
+Euler-Maruyama steps are those of the core integrator :class:`effdyn.sde.EulerMaruyama`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import torch
 
 from effdyn.highdim.references import BUTCHER_2016, KLOEDEN_PLATEN_1992
+from effdyn.sde import SDE, EulerMaruyama, simulate
 
 Field = Callable[[torch.Tensor], torch.Tensor]
 
@@ -118,16 +120,30 @@ def euler_maruyama(
         Recorded times and states.
     """
     n_steps = _check_grid(t_final, dt, record_every)
-    y = y0.clone()
-    sqdt = dt**0.5
-    ts, ys = [0.0], [y.clone()]
-    for step in range(1, n_steps + 1):
-        noise = torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device)
-        y = y + dt * drift(y) + sqdt * diffusion(y) * noise
-        if step % record_every == 0 or step == n_steps:
-            ts.append(step * dt)
-            ys.append(y.clone())
-    return Path(torch.tensor(ts, dtype=y0.dtype, device=y0.device), torch.stack(ys))
+    shape = y0.shape
+
+    def as_state(x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(shape)
+
+    problem = SDE(
+        drift=lambda t, x: drift(as_state(x)).reshape(-1, 1),
+        diffusion=lambda t, x: diffusion(as_state(x)).reshape(-1, 1),
+        noise="diagonal",
+    )
+    result = simulate(
+        EulerMaruyama(problem),
+        y0.reshape(-1, 1),
+        dt,
+        n_steps,
+        generator=generator,
+        save_every=int(record_every),
+    )
+    frames = result.traj.reshape(-1, *shape)
+    times = result.times.to(device=y0.device, dtype=y0.dtype)
+    if n_steps % int(record_every):  # the final state, as the ODE solver records it
+        frames = torch.cat([frames, result.x.reshape(1, *shape)])
+        times = torch.cat([times, times.new_tensor([n_steps * dt])])
+    return Path(times, frames)
 
 
 euler_maruyama.bibtex = KLOEDEN_PLATEN_1992  # type: ignore[attr-defined]
