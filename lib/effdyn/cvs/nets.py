@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "MLP", "check_layers"]
+__all__ = ["ACTIVATIONS", "MLP", "check_layers", "tanh_mlp"]
 
 #: Activations by name (the paper's networks use ``tanh``; smooth ones keep ``grad xi`` smooth).
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -122,3 +122,12 @@ class StackedMLP(nn.Module):
 
 
 __all__ += ["StackedMLP"]
+
+
+def tanh_mlp(d_in: int, d_out: int, width: int, depth: int) -> nn.Sequential:
+    """A plain ``tanh`` network with ``depth`` hidden layers of ``width``, as a ``Sequential``.
+
+    The layers of ``MLP([d_in, width, ..., width, d_out]).net`` (same modules, same
+    initialisation order), for learners that index the layers directly.
+    """
+    return MLP([d_in, *([int(width)] * int(depth)), d_out], "tanh").net

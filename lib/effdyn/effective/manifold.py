@@ -25,21 +25,12 @@ import numpy as np
 import torch
 
 from effdyn._seeding import preserving_global_rng
+from effdyn.cvs.nets import tanh_mlp as _mlp
 from effdyn.effective._bib import FENG_2023
 
 __all__ = ["AutoSDE", "AutoencoderModel", "SlowManifoldAutoencoder", "sliced_wasserstein"]
 
 Tensor = torch.Tensor
-
-
-def _mlp(d_in: int, d_out: int, width: int, depth: int) -> torch.nn.Sequential:
-    layers: list[torch.nn.Module] = []
-    d = d_in
-    for _ in range(depth):
-        layers += [torch.nn.Linear(d, width), torch.nn.Tanh()]
-        d = width
-    layers.append(torch.nn.Linear(d, d_out))
-    return torch.nn.Sequential(*layers)
 
 
 def sliced_wasserstein(a: Tensor, b: Tensor, n_directions: int = 64, seed: int = 0) -> float:

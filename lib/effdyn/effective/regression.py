@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from effdyn._seeding import preserving_global_rng
+from effdyn.cvs.nets import tanh_mlp as _mlp
 from effdyn.effective._bib import FENG_2023, KRAMERS_MOYAL
 
 __all__ = [
@@ -262,16 +263,6 @@ class PolynomialCoefficients:
         return PolynomialSDEModel(
             self.indices_, self.drift_coef_.copy(), self.diffusion_coef_.copy()
         )
-
-
-def _mlp(d_in: int, d_out: int, width: int, depth: int) -> torch.nn.Sequential:
-    layers: list[torch.nn.Module] = []
-    d = d_in
-    for _ in range(depth):
-        layers += [torch.nn.Linear(d, width), torch.nn.Tanh()]
-        d = width
-    layers.append(torch.nn.Linear(d, d_out))
-    return torch.nn.Sequential(*layers)
 
 
 class _Columns(torch.nn.Module):
