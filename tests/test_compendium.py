@@ -194,6 +194,10 @@ def test_build_isolates_failures_and_names_them(good_run, book_root, capsys):
     assert (src / "chapters" / "tiny.ipynb").is_file()
     assert (src / "chapters" / "boom.ipynb").is_file()  # the failed page is shown, marked
     assert "This chapter failed" in (src / "chapters" / "boom.ipynb").read_text()
+    staged = json.loads((src / "chapters" / "tiny.ipynb").read_text())
+    tags = [c["metadata"].get("tags", []) for c in staged["cells"]]
+    injected = [t for t in tags if "injected-parameters" in t]
+    assert injected and all("hide-input" in t for t in injected)
     assert "showing reused ci run" in out.out  # tiny was not rerun
     toc = (src / "_toc.yml").read_text()
     assert "chapters/tiny" in toc and "scorecard" in toc

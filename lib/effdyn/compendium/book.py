@@ -64,11 +64,24 @@ def stage(root: Path, shown: dict[str, Shown], missing: dict[str, str]) -> Path:
         target = src / "chapters" / notebook_name(slug)
         shutil.copy2(entry.record.notebook, target)
         insert_markdown_cell(target, entry.note(), STATUS_TAG)
+        collapse_injected_parameters(target)
     parts = read_parts(root)
     (src / "_toc.yml").write_text(yaml.safe_dump(toc(parts, list(shown)), sort_keys=False))
     records = [shown[s].record for p in parts.values() for s in p["chapters"] if s in shown]
     (src / "scorecard.md").write_text(scorecard_markdown(records, missing), encoding="utf-8")
     return src
+
+
+def collapse_injected_parameters(notebook_path: Path) -> None:
+    """Fold papermill's injected parameters cell on the page (the provenance box lists them)."""
+    import nbformat
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            cell.metadata["tags"] = [*tags, "hide-input"]
+    nbformat.write(nb, notebook_path)
 
 
 def run_jupyter_book(src: Path, html_out: Path) -> bool:
