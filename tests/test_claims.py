@@ -70,3 +70,14 @@ def test_tolerance_text():
     assert text(relation="<=", atol=0.5) == "<= ref + atol 0.5"
     assert text(relation=">=", rtol=0.1) == ">= ref - rtol 0.1"
     assert text(relation=">=") == ">= ref"
+
+
+def test_notebooks_show_a_claim_as_its_verdict_line():
+    from IPython.lib.pretty import pretty
+
+    record = claim("x", 1.4, 1.0, kind="exact", source="s", rtol=0.5, relation="<=")
+    assert (
+        pretty(record)
+        == record.line()
+        == "[PASS] x: ours 1.4, reference 1 (exact; <= ref + rtol 0.5)"
+    )

@@ -78,6 +78,10 @@ class Claim:
         sign = "+" if self.relation == "<=" else "-"
         return f"{self.relation} ref" + (f" {sign} {', '.join(parts)}" if parts else "")
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """Show a claim as its one-line verdict in notebooks (not the dataclass fields)."""
+        printer.text(self.line())
+
     def line(self) -> str:
         """A one-line human summary of the claim."""
         verdict = "PASS" if self.passed else "FAIL"
