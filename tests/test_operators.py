@@ -138,3 +138,21 @@ def test_mfpt_quadrature_against_scipy_quad(a, b):
     assert mfpt_1d(V, beta, a, b, diffusion=2 / beta) == pytest.approx(
         mfpt_1d(V, beta, a, b) / 2, rel=1e-10
     )
+
+
+def test_sqra_with_diffusion_per_cell():
+    """A constant per-cell D equals the scalar D; a varying D keeps pi stationary, reversible."""
+    grid = Grid.box(DoubleWell.domain, 300)
+    scalar = SqRA(DoubleWell(), grid, beta=2.0, diffusion=0.7)
+    per_cell = SqRA(DoubleWell(), grid, beta=2.0, diffusion=np.full(grid.size, 0.7))
+    assert abs(scalar.Q - per_cell.Q).max() == 0.0
+    x = grid.points()[:, 0]
+    varying = SqRA(DoubleWell(), grid, beta=2.0, diffusion=0.5 + 0.4 * np.tanh(x) ** 2)
+    flux = varying.Q.multiply(varying.pi[:, None]).toarray()
+    np.testing.assert_allclose(flux, flux.T, atol=1e-15)  # detailed balance
+    np.testing.assert_allclose(varying.pi @ varying.Q.toarray(), 0.0, atol=1e-13)
+    assert varying.eigs(2)[0][1] < scalar.eigs(2)[0][1]  # slower mobility at the barrier
+    with pytest.raises(ValueError, match="one value per cell"):
+        SqRA(DoubleWell(), grid, beta=2.0, diffusion=np.ones(3))
+    with pytest.raises(ValueError, match="finite and positive"):
+        SqRA(DoubleWell(), grid, beta=2.0, diffusion=np.zeros(grid.size))

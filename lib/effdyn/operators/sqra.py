@@ -79,6 +79,20 @@ def boltzmann_density(potential: Any, grid: Grid, beta: float) -> np.ndarray:
     return w / (w.sum() * grid.cell_volume)
 
 
+def _diffusion_values(diffusion: Any, grid: Grid) -> float | np.ndarray:
+    """A positive scalar ``D``, or ``D`` per cell as a ``(size,)`` array; else ValueError."""
+    from effdyn.sde._checks import as_positive
+
+    if np.ndim(diffusion) == 0:
+        return as_positive(diffusion, "diffusion")
+    values = np.asarray(diffusion, dtype=np.float64).ravel()
+    if values.shape != (grid.size,):
+        raise ValueError(f"diffusion needs one value per cell ({grid.size}), got {values.size}")
+    if not (np.all(np.isfinite(values)) and np.all(values > 0)):
+        raise ValueError("diffusion must be finite and positive in every cell")
+    return values
+
+
 def _neighbour_pairs(grid: Grid) -> list[tuple[np.ndarray, np.ndarray, float]]:
     """``(i, j, h)`` arrays of neighbouring cells ``j = i + e_a`` for each axis ``a``."""
     index = np.arange(grid.size).reshape(grid.shape)
@@ -105,9 +119,12 @@ class SqRA:
     beta, temperature : float
         Inverse temperature, or ``kT``; give exactly one. (``dX = -V' dt + sigma dW`` has
         ``beta = 2 / sigma**2``.)
-    diffusion : float, optional
+    diffusion : float or array, optional
         ``D`` in ``L = -D beta grad V . grad + D Laplace``; default ``1 / beta``, the
         unit-mobility overdamped Langevin dynamics ``dX = -grad V dt + sqrt(2/beta) dW``.
+        An array gives ``D`` per cell (shape ``(size,)``; the rate between neighbours uses the
+        mean of their two values), the reduced model of a collective variable with
+        position-dependent diffusion.
 
     Attributes
     ----------
@@ -136,11 +153,11 @@ class SqRA:
         temperature: float | None = None,
         diffusion: float | None = None,
     ) -> None:
-        from effdyn.sde._checks import as_positive, inverse_temperature
+        from effdyn.sde._checks import inverse_temperature
 
         self.grid = grid
         self.beta = inverse_temperature(beta, temperature)
-        self.D = 1.0 / self.beta if diffusion is None else as_positive(diffusion, "diffusion")
+        self.D = 1.0 / self.beta if diffusion is None else _diffusion_values(diffusion, grid)
         self.energies = V = grid_energies(potential, grid)
         logw = -self.beta * (V - V.min())
         w = np.exp(logw)
@@ -148,14 +165,15 @@ class SqRA:
         self._sqrt_pi = np.sqrt(self.pi)
         rows, cols, vals, sym = [], [], [], []
         for i, j, h in _neighbour_pairs(grid):
-            c = self.D / h**2
+            edge_d = self.D if np.isscalar(self.D) else 0.5 * (self.D[i] + self.D[j])
+            c = np.broadcast_to(edge_d / h**2, i.shape)
             half = 0.5 * self.beta * (V[j] - V[i])
             forward = c * np.exp(np.clip(-half, -_MAX_EXPONENT, _MAX_EXPONENT))
             backward = c * np.exp(np.clip(half, -_MAX_EXPONENT, _MAX_EXPONENT))
             rows += [i, j]
             cols += [j, i]
             vals += [forward, backward]
-            sym += [np.full(i.shape, c), np.full(i.shape, c)]
+            sym += [c, c]
         rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
         n = grid.size
         off = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
@@ -196,7 +214,7 @@ class SqRA:
         else:
             # All eigenvalues are >= 0, so any negative shift picks the smallest; a small one
             # keeps them well separated after inversion.
-            shift = -1e-9 * self.D / float(np.min(self.grid.h)) ** 2
+            shift = -1e-9 * float(np.min(self.D)) / float(np.min(self.grid.h)) ** 2
             lam, u = spla.eigsh(A.tocsc(), k=k, sigma=shift, which="LM", tol=1e-13)
             order = np.argsort(lam)
             lam, u = lam[order], u[:, order]

@@ -32,6 +32,7 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 
 from effdyn.operators.grid import Grid
+from effdyn.operators.sqra import SqRA
 
 __all__ = [
     "EffectiveDynamics",
@@ -93,31 +94,13 @@ def variable_sqra(
     F: np.ndarray, D: np.ndarray, grid: Grid, beta: float
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """SqRA rate matrix ``Q`` and stationary probabilities for free energy ``F`` and diffusion
-    ``D`` per cell (both ``(size,)``) on ``grid``."""
-    F, D = np.asarray(F, float).ravel(), np.asarray(D, float).ravel()
-    if F.shape != (grid.size,) or D.shape != (grid.size,):
-        raise ValueError(f"F and D need {grid.size} values each, got {F.size} and {D.size}")
-    if not (np.all(np.isfinite(F)) and np.all(np.isfinite(D)) and np.all(D > 0)):
-        raise ValueError("F must be finite and D finite and positive in every cell")
-    pi = np.exp(-beta * (F - F.min()))
-    pi /= pi.sum()
-    index = np.arange(grid.size).reshape(grid.shape)
-    rows, cols, vals = [], [], []
-    for a, (h, per) in enumerate(zip(grid.h, grid.periodic, strict=False)):
-        src = np.take(index, np.arange(grid.n[a] - 1), axis=a).ravel()
-        dst = np.take(index, np.arange(1, grid.n[a]), axis=a).ravel()
-        if per:
-            src = np.concatenate([src, np.take(index, [grid.n[a] - 1], axis=a).ravel()])
-            dst = np.concatenate([dst, np.take(index, [0], axis=a).ravel()])
-        c = 0.5 * (D[src] + D[dst]) / h**2
-        half = 0.5 * beta * (F[dst] - F[src])
-        rows += [src, dst]
-        cols += [dst, src]
-        vals += [c * np.exp(-half), c * np.exp(half)]
-    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    off = sp.csr_matrix((vals, (rows, cols)), shape=(grid.size, grid.size))
-    Q = (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
-    return Q, pi
+    ``D`` per cell (both ``(size,)``) on ``grid`` (:class:`effdyn.operators.SqRA` with a
+    per-cell diffusion)."""
+    F = np.asarray(F, float).ravel()
+    if F.shape != (grid.size,):
+        raise ValueError(f"F needs {grid.size} values, got {F.size}")
+    operator = SqRA(F, grid, beta=beta, diffusion=np.asarray(D, float).ravel())
+    return operator.Q, operator.pi
 
 
 def _sqra_rate(Q: sp.csr_matrix, pi: np.ndarray, a: np.ndarray, b: np.ndarray):
