@@ -32,13 +32,7 @@ from effdyn.cvs import (
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Networks of width 20: torch's threads only add contention (and time) here."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def ou_samples(stiffness, n, beta=1.0, seed=0):

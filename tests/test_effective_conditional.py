@@ -12,14 +12,7 @@ from effdyn.operators.sqra import SqRA
 from effdyn.sde import EulerMaruyama, Interval, OverdampedLangevin, simulate
 from effdyn.systems import DoubleWell
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors: one intra-op thread avoids oversubscription on a shared, loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def ou_bursts(theta, sigma, tau, n, r, seed):

@@ -20,14 +20,7 @@ from effdyn.effective import (
 )
 from effdyn.sde import EulerMaruyama, simulate
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small tensors: one intra-op thread avoids oversubscription on a shared, loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_hermite_features_are_the_probabilists_polynomials():

@@ -13,12 +13,7 @@ from effdyn.highdim.gmm_effective import BinaryGMMEffectiveDynamics
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_binary_fixed_point_is_zero_of_drift_and_attracts_the_ode():

@@ -112,19 +112,15 @@ def test_masses_and_bad_input(mol):
         mol.beta(0.0)
 
 
+@pytest.mark.usefixtures("one_torch_thread")
 def test_baoab_equipartition_on_butane():
     """BAOAB with per-atom masses: the kinetic temperature of carbons and hydrogens is kT."""
     torch.manual_seed(0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: threads only contend
     mol = Butane(dtype=torch.float32)
     beta = mol.beta(300.0)
     integ = BAOAB(mol.force, beta=beta, gamma=10.0, mass=mol.mass_per_coordinate())
-    try:
-        run = simulate(integ, mol.anti_conformer(128), 0.0005, 1000, seed=1, save_every=100,
-                       save_momenta=True)  # fmt: skip
-    finally:
-        torch.set_num_threads(threads)
+    run = simulate(integ, mol.anti_conformer(128), 0.0005, 1000, seed=1, save_every=100,
+                   save_momenta=True)  # fmt: skip
     p = run.traj_p[4:].double()
     per_atom = (p**2 / mol.mass_per_coordinate().double()).mean(dim=(0, 1)).view(14, 3).mean(1)
     kT = 1 / beta
