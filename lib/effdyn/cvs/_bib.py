@@ -1,16 +1,8 @@
 """BibTeX entries of the methods in :mod:`effdyn.cvs` (one string per reference)."""
 
-ZHANG_SCHUTTE_2023 = r"""@article{zhang2023understanding,
-  author  = {Zhang, Wei and Sch{\"u}tte, Christof},
-  title   = {Understanding recent deep-learning techniques for identifying collective
-             variables of molecular dynamics},
-  journal = {PAMM},
-  volume  = {23},
-  number  = {4},
-  pages   = {e202300189},
-  year    = {2023},
-  doi     = {10.1002/pamm.202300189}
-}"""
+from effdyn.systems.potentials import TripleWellCircle
+
+ZHANG_SCHUTTE_2023 = TripleWellCircle.bibtex  # the paper that defines the benchmark system
 
 ZHANG_SCHUTTE_2022 = r"""@article{zhang2022solving,
   author  = {Zhang, Wei and Li, Tiejun and Sch{\"u}tte, Christof},

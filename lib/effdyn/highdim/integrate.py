@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from effdyn.highdim.references import BUTCHER_2016, KLOEDEN_PLATEN_1992
+from effdyn.highdim.references import BUTCHER_2016
 from effdyn.sde import SDE, EulerMaruyama, simulate
 
 Field = Callable[[torch.Tensor], torch.Tensor]
@@ -146,6 +146,6 @@ def euler_maruyama(
     return Path(times, frames)
 
 
-euler_maruyama.bibtex = KLOEDEN_PLATEN_1992  # type: ignore[attr-defined]
+euler_maruyama.bibtex = EulerMaruyama.bibtex  # type: ignore[attr-defined]
 euler_maruyama.strong_order = 0.5  # type: ignore[attr-defined]
 euler_maruyama.weak_order = 1.0  # type: ignore[attr-defined]

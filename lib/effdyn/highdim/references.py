@@ -27,12 +27,6 @@ BEN_AROUS_GHEISSARI_JAGANNATH_2021 = r"""@article{benarous2021online,
   year    = {2021}
 }"""
 
-KLOEDEN_PLATEN_1992 = r"""@book{kloeden1992numerical,
-  title     = {Numerical Solution of Stochastic Differential Equations},
-  author    = {Kloeden, Peter E. and Platen, Eckhard},
-  publisher = {Springer},
-  year      = {1992}
-}"""
 
 BUTCHER_2016 = r"""@book{butcher2016numerical,
   title     = {Numerical Methods for Ordinary Differential Equations},

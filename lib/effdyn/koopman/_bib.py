@@ -1,12 +1,8 @@
 """BibTeX entries of the methods in :mod:`effdyn.koopman`."""
 
-ISOKANN_EFFECTIVE = r"""@article{sikorski2026effective,
-  author  = {Sikorski, Alexander and Donati, Luca and Weber, Marcus and Sch{\"u}tte, Christof},
-  title   = {Effective Dynamics and Transition Pathways from {K}oopman-Inspired Neural Learning
-             of Collective Variables},
-  journal = {arXiv preprint arXiv:2604.05778},
-  year    = {2026}
-}"""
+from effdyn.systems.potentials import ISOKANN_BIB
+
+ISOKANN_EFFECTIVE = ISOKANN_BIB  # the paper the chapter reproduces, also cited by the systems
 
 ISOKANN = r"""@article{rabben2020isokann,
   author  = {Rabben, Robert Julian and Ray, Sourav and Weber, Marcus},
