@@ -4,7 +4,8 @@
 trajectories. Measured in one process, interleaved and best of ``--repeats`` (robust to other
 load on the machine), as steps x trajectories per second:
 
-- ``ours``: ``effdyn.sde.simulate(OverdampedLangevin(TripleWell(), beta), ...)``, eager;
+- ``ours``: ``effdyn.sde.simulate(OverdampedLangevin(TripleWell(), beta), ...)``, eager, with
+  ``tile=--tile`` trajectories per tile for batches larger than that (``--tile 0``: untiled);
 - ``ours+compile``: the same with ``compile=True`` (compilation time reported apart);
 - ``torchsde``: ``torchsde.sdeint(..., method="euler", dt=dt)`` with the same force (skipped
   when torchsde is not installed);
@@ -17,7 +18,7 @@ trajectory and step).
 
     python benchmarks/bench_sde.py [--device cpu|cuda] [--dtype float32|float64]
         [--batches 1e2,1e3,1e4,1e5,1e6] [--seconds 1.0] [--repeats 3] [--no-compile]
-        [--threads N]
+        [--threads N] [--tile 10000]
 """
 
 from __future__ import annotations
@@ -68,9 +69,10 @@ def run_numpy(x0: torch.Tensor, n: int) -> float:
 
 def run_ours(x0: torch.Tensor, n: int, compile: bool = False) -> float:
     integ = _INTEGRATOR
+    tile = _TILE if 0 < _TILE < x0.shape[0] else None
     _sync(x0.device)
     t0 = time.perf_counter()
-    simulate(integ, x0, DT, n, seed=0, compile=compile)
+    simulate(integ, x0, DT, n, seed=0, compile=compile, tile=tile)
     _sync(x0.device)
     return time.perf_counter() - t0
 
@@ -101,6 +103,7 @@ def run_torchsde(x0: torch.Tensor, n: int) -> float:
 
 
 _INTEGRATOR = OverdampedLangevin(TripleWell(), beta=BETA)
+_TILE = 0
 
 
 def copy_bandwidth(device: torch.device) -> float:
@@ -142,7 +145,10 @@ def main() -> None:
     parser.add_argument("--no-compile", action="store_true")
     parser.add_argument("--no-numpy", action="store_true")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
+    parser.add_argument("--tile", type=int, default=10_000, help="trajectories per tile (0: off)")
     args = parser.parse_args()
+    global _TILE
+    _TILE = args.tile
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     device, dtype = torch.device(args.device), getattr(torch, args.dtype)
@@ -157,7 +163,8 @@ def main() -> None:
     print(f"# bench_sde: overdamped Langevin, MSV triple well, beta={BETA}, dt={DT}")
     print(
         f"# device={device} dtype={args.dtype} torch={torch.__version__} "
-        f"threads={torch.get_num_threads()} cpu={platform.processor() or platform.machine()}"
+        f"threads={torch.get_num_threads()} cpu={platform.processor() or platform.machine()} "
+        f"tile={args.tile or 'off'}"
     )
     if device.type == "cuda":
         print(f"# gpu={torch.cuda.get_device_name(device)}")

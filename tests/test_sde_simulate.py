@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 
 import numpy as np
@@ -23,6 +24,7 @@ from effdyn.sde import (
     as_region,
     simulate,
 )
+from effdyn.sde.errors import BlowUpError
 from effdyn.systems import DoubleWell, TripleWell
 
 F64 = torch.float64
@@ -197,3 +199,55 @@ def test_compiled_run_matches_the_eager_one():
     compiled = simulate(integ, x0, 1e-2, 200, seed=4, save_every=8, observers=[fp_c], compile=True)
     torch.testing.assert_close(compiled.traj, eager.traj, rtol=1e-9, atol=1e-9)
     torch.testing.assert_close(fp_c.times, fp_e.times)
+
+
+@pytest.mark.parametrize("tile", [5, 16, 64])
+def test_tiled_run_matches_the_untiled_one_on_the_same_brownian_path(tile):
+    """Same Brownian path: tiling changes only the order of work (saving, observers too)."""
+    from effdyn.sde import BrownianPath
+
+    integ = OverdampedLangevin(DoubleWell(), beta=2.0)
+    B, n, dt = 37, 128, 1e-2
+    x0 = torch.linspace(-1.2, 1.2, B, dtype=F64)[:, None]
+    path = BrownianPath((B, 1), 0.0, n * dt, seed=3, dtype=F64)
+    runs = []
+    for t in (None, tile):
+        fp, tc = (
+            FirstPassage(Interval(0.8, 9)),
+            TransitionCounter([Interval(-9, -0.8), Interval(0.8, 9)]),
+        )
+        r = simulate(integ, x0, dt, n, brownian=path, save_every=8, observers=[fp, tc], tile=t)
+        runs.append((r, fp, tc))
+    (a, fa, ta), (b, fb, tb) = runs
+    torch.testing.assert_close(b.traj, a.traj, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(fb.times, fa.times)
+    assert np.array_equal(tb.counts, ta.counts)
+
+
+def test_tiled_run_samples_the_ou_stationary_variance():
+    """OU dX = -X dt + sqrt(2) dW from 0: Var X_T = 1 - exp(-2T) (Euler: 1/(1 - dt/2) at T=inf)."""
+    integ = OverdampedLangevin(lambda x: -x, beta=1.0)
+    B, dt, n = 20_000, 1e-2, 400
+    x = simulate(integ, torch.zeros(B, 1, dtype=F64), dt, n, seed=1, tile=3000).x
+    a = 1 - dt
+    exact = 2 * dt * (1 - a ** (2 * n)) / (1 - a**2)  # the Euler chain's own variance
+    var = float(x.var())
+    assert abs(var - exact) < 4 * exact * math.sqrt(2 / B)
+
+
+def test_tiled_compiled_run_matches_tiled_eager():
+    integ = OverdampedLangevin(DoubleWell(), beta=2.0)
+    x0 = torch.linspace(-1, 1, 40, dtype=F64)[:, None]
+    eager = simulate(integ, x0, 1e-2, 96, seed=4, save_every=8, tile=16)
+    compiled = simulate(integ, x0, 1e-2, 96, seed=4, save_every=8, tile=16, compile=True)
+    torch.testing.assert_close(compiled.traj, eager.traj, rtol=1e-9, atol=1e-9)
+
+
+def test_tiled_blow_up_names_the_global_batch_index():
+    sde = SDE(lambda t, x: x**3, 0.0, name="explosive")
+    x0 = torch.full((10, 1), 0.1, dtype=F64)
+    x0[7] = 2.0
+    with pytest.raises(BlowUpError, match="batch index 7"):
+        simulate(EulerMaruyama(sde), x0, 0.01, 1000, seed=0, tile=3)
+    with pytest.raises(ValueError, match="tile must be a positive integer"):
+        simulate(EulerMaruyama(sde), x0, 0.01, 10, tile=0)
