@@ -18,6 +18,7 @@ from effdyn.sde import (
     FirstPassage,
     Histogram,
     Interval,
+    LeimkuhlerMatthews,
     OverdampedLangevin,
     TransitionCounter,
     simulate,
@@ -91,3 +92,33 @@ def test_transition_counts_give_the_mfpt():
     for i, j in ((0, 1), (1, 0)):
         assert rates.mfpt_low[i, j] < exact < rates.mfpt_high[i, j], (rates.mfpt, exact)
         assert abs(rates.mfpt[i, j] / exact - 1) < 0.1
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dt", [0.5, 1.5])
+def test_leimkuhler_matthews_has_the_exact_ou_variance_at_large_steps(device, dt):
+    """OU force -k x with mobility D at beta: Var = 1/(beta k) for LM at any stable step,
+    1/(beta k (1 - k D dt/2)) for Euler-Maruyama (here 4/3 and 4 times too large)."""
+    k, D, beta, B = 1.0, 1.0, 2.0, 40_000
+    x0 = torch.zeros(B, 1, dtype=F64, device=device)
+    exact = 1 / (beta * k)
+    var = {}
+    for scheme in (LeimkuhlerMatthews, OverdampedLangevin):
+        integ = scheme(lambda x: -k * x, beta=beta, diffusion=D)
+        var[scheme.__name__] = float(simulate(integ, x0, dt, 60, seed=2).x.var())
+    tol = 4 * exact * (2 / B) ** 0.5
+    assert abs(var["LeimkuhlerMatthews"] - exact) < tol, var
+    em = exact / (1 - k * D * dt / 2)
+    assert abs(var["OverdampedLangevin"] - em) < 4 * em * (2 / B) ** 0.5, var
+
+
+def test_leimkuhler_matthews_brute_force_mfpt_matches_quadrature():
+    """The dynamics stays consistent: double-well MFPT (-1 -> +1) near 10.26."""
+    V = DoubleWell()
+    exact = mfpt_1d(V, BETA, -1.0, 1.0)
+    x0 = torch.full((1500, 1), -1.0, dtype=F64)
+    fp = FirstPassage(Interval(1.0, 9.0), stop=True)
+    simulate(LeimkuhlerMatthews(V, beta=BETA), x0, 2e-3, 100_000, seed=3, observers=[fp])
+    est = fp.mfpt(confidence=0.999)
+    assert fp.fraction_hit == 1.0
+    assert est.contains(exact), (est, exact)

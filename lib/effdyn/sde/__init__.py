@@ -36,6 +36,7 @@ integrator                 noise          strong  weak  notes
 ``Heun(sde)``              additive       1       2     stochastic improved Euler
 ``SRA1(sde)``              additive       1.5     2     Rößler; uses space-time Levy area
 ``OverdampedLangevin``     thermal        1       1     ``dX = D F dt + sqrt(2D/beta) dW``
+``LeimkuhlerMatthews``     thermal        1       1     same; 2nd order invariant measure
 ``BAOAB``, ``OBABO``       thermal        1       2     underdamped, per-coordinate masses
 =========================  =============  ======  ====  ===================================
 
@@ -99,6 +100,7 @@ from effdyn.sde.integrators import (
     EulerMaruyama,
     Heun,
     Integrator,
+    LeimkuhlerMatthews,
     Milstein,
     OverdampedLangevin,
     SDEIntegrator,
@@ -128,6 +130,7 @@ __all__ = [
     "Interval",
     "Milstein",
     "Observer",
+    "LeimkuhlerMatthews",
     "OverdampedLangevin",
     "Region",
     "SDEIntegrator",
