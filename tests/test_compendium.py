@@ -244,3 +244,15 @@ def test_shrink_keeps_figures_and_clips_long_text(tmp_path):
     assert len(new_png) <= len(png)
     assert Image.open(io.BytesIO(new_png)).size == Image.open(io.BytesIO(png)).size
     assert len(out[1]["text"]) < 1100 and "clipped" in out[1]["text"]
+
+
+def test_quote_in_a_parameter_comment_is_refused():
+    """papermill cannot parse `x = 1  # the bonds' limit` and silently drops x: refuse it."""
+    from effdyn.compendium.chapters import _literal_assignments
+
+    assert _literal_assignments('label = "a#b\'c"  # plain comment\nn = 2\n') == {
+        "label": "a#b'c",
+        "n": 2,
+    }
+    with pytest.raises(CompendiumError, match="line 2: a quote in a trailing comment"):
+        _literal_assignments("n = 2\ndt = 5e-5  # the bonds' limit\n")

@@ -148,3 +148,24 @@ def test_rotamers_set_the_dihedral_and_thermal_rotamers_favour_anti(mol):
     anti = float(((phi - math.pi).abs() < math.pi / 3).double().mean())
     cis = float((torch.cos(phi) > 0.9).double().mean())
     assert 0.6 < anti < 0.95 and cis < 0.01
+
+
+def test_group_dihedral_tends_to_the_carbon_dihedral_and_reaches_the_hydrogens(mol):
+    x = mol.rotamers(torch.tensor([1.1, math.pi, 4.2], dtype=torch.float64))
+    x = x + 0.003 * torch.randn(x.shape, generator=torch.Generator().manual_seed(1), dtype=x.dtype)
+    featherweight = Butane(hydrogen_mass=1e-9, dtype=torch.float64)
+    assert torch.allclose(featherweight.group_dihedral(x), mol.dihedral(x), atol=1e-7)
+    z = mol.group_dihedral(x)
+    assert not torch.allclose(z, mol.dihedral(x), atol=1e-4)  # hydrogens move the centres
+    y = x.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(mol.group_dihedral(y).sum(), y)
+    grad = grad.view(-1, 14, 3)
+    hydrogens = [i for i in range(14) if i not in mol.carbons]
+    assert float(grad[:, hydrogens].abs().max()) > 0.1  # rad/nm: the gradient reaches them
+    assert torch.allclose(grad.sum(1), torch.zeros(3, 3, dtype=x.dtype), atol=1e-9)  # translations
+    R = torch.linalg.qr(
+        torch.randn(3, 3, generator=torch.Generator().manual_seed(2), dtype=x.dtype)
+    )[0]
+    R = R * torch.sign(torch.linalg.det(R))  # a proper rotation
+    turned = (x.view(-1, 14, 3) @ R.T).reshape(x.shape)
+    assert torch.allclose(mol.group_dihedral(turned), z, atol=1e-9)

@@ -20,6 +20,7 @@ from effdyn.sde import (
     Heun,
     Integrator,
     Interval,
+    LeimkuhlerMatthews,
     Milstein,
     OverdampedLangevin,
     integrate,
@@ -37,7 +38,8 @@ def ou_sde(noise="diagonal"):
 
 
 def test_every_scheme_declares_orders_noise_and_reference():
-    for cls in (EulerMaruyama, Milstein, Heun, SRA1, OverdampedLangevin, BAOAB, OBABO):
+    schemes = (EulerMaruyama, Milstein, Heun, SRA1, OverdampedLangevin, LeimkuhlerMatthews)
+    for cls in (*schemes, BAOAB, OBABO):
         assert issubclass(cls, Integrator)
         assert cls.weak_order >= 1 and cls.strong_order >= 0.5
         assert cls.noise_types and cls.noise_channels

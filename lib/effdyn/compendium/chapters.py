@@ -8,7 +8,9 @@ defaults, which are the ``ci`` profile. Everything about a chapter is in that on
 from __future__ import annotations
 
 import ast
+import io
 import os
+import tokenize
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -49,6 +51,16 @@ def _literal_assignments(source: str) -> dict[str, Any]:
         tree = ast.parse(source)
     except SyntaxError as err:
         raise CompendiumError(f"the parameters cell is not valid Python: {err}") from err
+    lines = source.splitlines()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT and ("'" in tok.string or '"' in tok.string):
+            line = lines[tok.start[0] - 1]
+            if line[: tok.start[1]].strip():  # a trailing comment after code
+                # papermill's parameter parser cannot read such a line and drops the parameter
+                raise CompendiumError(
+                    f"parameters cell line {tok.start[0]}: a quote in a trailing comment "
+                    f"({line.strip()!r}) stops papermill from reading the parameter; reword it"
+                )
     values: dict[str, Any] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:

@@ -366,6 +366,29 @@ class Butane:
         """The C-C-C-C dihedral ``(B,)`` in ``[0, 2 pi)``; anti = pi."""
         return dihedral(as_atoms(x, self.n_atoms), *self.carbons)
 
+    def group_dihedral(self, x: Tensor) -> Tensor:
+        """The dihedral ``(B,)`` of the centres of mass of the four CH3/CH2 groups, in [0, 2 pi).
+
+        Unlike :meth:`dihedral`, its gradient reaches the hydrogens, in proportion to their
+        mass, so its mass-weighted diffusion ``E[grad xi^T M^{-1} grad xi]`` counts the
+        hydrogens carried along by the torsion (the light-atom point of Sule, Mehta and
+        Cameron 2025). It tends to :meth:`dihedral` as the hydrogen mass goes to zero.
+        """
+        r = as_atoms(x, self.n_atoms)
+        groups = []
+        for c in self.carbons:
+            members = [
+                c,
+                *(
+                    b if a == c else a
+                    for a, b in self.topology.bonds
+                    if c in (a, b) and self.topology.elements[a + b - c] == "H"
+                ),
+            ]
+            m = self.masses[members].to(r.device, r.dtype)
+            groups.append((r[:, members] * m[:, None]).sum(1) / m.sum())
+        return dihedral(torch.stack(groups, dim=1), 0, 1, 2, 3)
+
     # -- configurations --------------------------------------------------------------------
     def anti_conformer(self, n: int = 1, *, device=None, dtype=None) -> Tensor:
         """``n`` copies ``(n, 42)`` of an ideal staggered anti geometry (equilibrium bond
