@@ -128,7 +128,7 @@ def measure(fn, x0: torch.Tensor, seconds: float, repeats: int) -> tuple[float, 
     while elapsed < 0.05 * seconds and n < 10**7:  # calibrate
         n *= 4
         elapsed = fn(x0, n)
-    n = max(8, int(n * seconds / max(elapsed, 1e-9)))
+    n = max(16, int(n * seconds / max(elapsed, 1e-9)) // 16 * 16)  # whole fused chunks
     best = 0.0
     for _ in range(repeats):
         best = max(best, n * x0.shape[0] / fn(x0, n))
