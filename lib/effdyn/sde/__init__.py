@@ -51,12 +51,14 @@ per-coordinate tensors ``(d,)``; initial momenta default to Maxwell-Boltzmann, a
 Running
 -------
 ``simulate(integrator, x0, dt, n_steps, *, seed | generator | brownian, save_every,
-save_momenta, save_device, observers, block_size, compile, t0, p0) -> SimulationResult``
+save_momenta, save_device, observers, block_size, compile, tile, t0, p0) -> SimulationResult``
     Fixed steps with the noise of a block of steps drawn in one call; ``result.x``, ``.p``,
     ``.t``, ``.traj`` ``(n_frames, B, d)`` (frame 0 is ``x0``), ``.times``, ``.observers``,
     ``.wall_time``, ``.stopped_early``. ``compile=True`` fuses the steps with
     ``torch.compile`` (one-off compilation of ~10 s, several times faster afterwards; for
     time-homogeneous problems; falls back to eager with a warning if compilation fails).
+    ``tile=N`` runs the steps between observation points N trajectories at a time, keeping
+    large batches (1e5 and more) in the CPU cache; the force must act row by row.
 ``integrate(...)``
     The same, returning only the final positions.
 
