@@ -67,9 +67,9 @@ def run_numpy(x0: torch.Tensor, n: int) -> float:
     return time.perf_counter() - t0
 
 
-def run_ours(x0: torch.Tensor, n: int, compile: bool = False) -> float:
+def run_ours(x0: torch.Tensor, n: int, compile: bool = False, tile: int = 0) -> float:
     integ = _INTEGRATOR
-    tile = _TILE if 0 < _TILE < x0.shape[0] else None
+    tile = tile if 0 < tile < x0.shape[0] else None
     _sync(x0.device)
     t0 = time.perf_counter()
     simulate(integ, x0, DT, n, seed=0, compile=compile, tile=tile)
@@ -103,7 +103,6 @@ def run_torchsde(x0: torch.Tensor, n: int) -> float:
 
 
 _INTEGRATOR = OverdampedLangevin(TripleWell(), beta=BETA)
-_TILE = 0
 
 
 def copy_bandwidth(device: torch.device) -> float:
@@ -147,8 +146,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     parser.add_argument("--tile", type=int, default=10_000, help="trajectories per tile (0: off)")
     args = parser.parse_args()
-    global _TILE
-    _TILE = args.tile
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     device, dtype = torch.device(args.device), getattr(torch, args.dtype)
@@ -170,9 +167,9 @@ def main() -> None:
         print(f"# gpu={torch.cuda.get_device_name(device)}")
         bw = copy_bandwidth(device)
         print(f"# measured copy bandwidth {bw / 1e9:.0f} GB/s")
-    methods = {"ours": lambda x, n: run_ours(x, n)}
+    methods = {"ours": lambda x, n: run_ours(x, n, tile=args.tile)}
     if not args.no_compile:
-        methods["ours+compile"] = lambda x, n: run_ours(x, n, compile=True)
+        methods["ours+compile"] = lambda x, n: run_ours(x, n, compile=True, tile=args.tile)
     if have_torchsde:
         methods["torchsde"] = run_torchsde
     if not args.no_numpy and device.type == "cpu":
@@ -189,7 +186,9 @@ def main() -> None:
         x0 = (torch.randn(B, 2, generator=gen, dtype=dtype) * 0.5).to(device)
         if "ours+compile" in methods:
             t0 = time.perf_counter()
-            run_ours(x0, 64, compile=True)  # compile for this shape (excluded from timings)
+            run_ours(
+                x0, 64, compile=True, tile=args.tile
+            )  # compile for this shape (excluded from timings)
             print(f"# compiled for batch {B} in {time.perf_counter() - t0:.1f} s")
         rates = {}
         for name, fn in methods.items():

@@ -336,14 +336,17 @@ class OverdampedLangevin(Integrator):
         _check_force(self.force, state)
         self._coefficients(state)
 
-    def step(self, state: Tensor, t: float, dt: float, noise: Tensor) -> Tensor:
-        D, scale = self._coefficients(state)
-        f = self.force(state)
+    def _drift_step(self, x: Tensor, dt: float) -> Tensor:
+        """``x + D F(x) dt`` as a new tensor."""
+        D, _ = self._coefficients(x)
+        f = self.force(x)
         if isinstance(D, float):
-            out = torch.add(state, f, alpha=D * dt)
-        else:
-            out = _axpy(state.clone(), D * dt, f)
-        return _axpy(out, scale, noise)
+            return torch.add(x, f, alpha=D * dt)
+        return _axpy(x.clone(), D * dt, f)
+
+    def step(self, state: Tensor, t: float, dt: float, noise: Tensor) -> Tensor:
+        _, scale = self._coefficients(state)
+        return _axpy(self._drift_step(state, dt), scale, noise)
 
 
 class LeimkuhlerMatthews(OverdampedLangevin):
@@ -396,14 +399,9 @@ class LeimkuhlerMatthews(OverdampedLangevin):
 
     def step(self, state: Tensor, t: float, dt: float, noise: Tensor) -> Tensor:
         x, r_old = state[0], state[1]
-        D, scale = self._coefficients(x)
+        _, scale = self._coefficients(x)
         r_new = noise * (1.0 / math.sqrt(dt))
-        f = self.force(x)
-        if isinstance(D, float):
-            out = torch.add(x, f, alpha=D * dt)
-        else:
-            out = _axpy(x.clone(), D * dt, f)
-        out = _axpy(out, 0.5 * math.sqrt(dt) * scale, r_old + r_new)
+        out = _axpy(self._drift_step(x, dt), 0.5 * math.sqrt(dt) * scale, r_old + r_new)
         return torch.stack([out, r_new])
 
 

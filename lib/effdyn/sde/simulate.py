@@ -321,7 +321,15 @@ def simulate(
     for every in [save_every] + [o.every for o in observers]:
         if every:
             stride = math.gcd(stride, every)
+    # Tiled runs size their blocks and fused chunks for one tile, untiled ones for the batch.
+    batch = noise_shape[-2]
+    if tile is not None:
+        if isinstance(tile, bool) or int(tile) != tile or tile < 1:
+            raise ValueError(f"tile must be a positive integer, got {tile!r}")
+        tile = int(tile) if int(tile) < batch else None
     per_step = math.prod(noise_shape)
+    if tile is not None:
+        per_step = per_step // batch * tile
     if block_size is None:
         block = max(1, min(256, BLOCK_ELEMENTS // max(per_step, 1)))
     else:
@@ -329,9 +337,6 @@ def simulate(
             raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
         block = int(block_size)
     block = max(1, min(block, n_steps))
-    noise_src = None
-    if brownian is None:
-        noise_src = _BlockNoise(integrator, noise_shape, dt, block, gen, device, dtype)
 
     multi, chunk = None, 1
     if compile:
@@ -347,26 +352,13 @@ def simulate(
         chunk = max(c for c in range(1, cap + 1) if not stride or stride % c == 0)
         if block % chunk:
             block = max(chunk, block // chunk * chunk)
-            noise_src = _BlockNoise(integrator, noise_shape, dt, block, gen, device, dtype)
 
-    batch = noise_shape[-2]
-    tiles = None
+    noise_src = tiles = None
     if tile is not None:
-        if isinstance(tile, bool) or int(tile) != tile or tile < 1:
-            raise ValueError(f"tile must be a positive integer, got {tile!r}")
-        if int(tile) < batch:
-            per_tile = max(1, per_step // batch * int(tile))
-            if compile:
-                cap = max(1, min(16, BLOCK_ELEMENTS * 4 // per_tile))
-                chunk = max(c for c in range(1, cap + 1) if not stride or stride % c == 0)
-            if block_size is None:
-                block = max(1, min(256, BLOCK_ELEMENTS // per_tile, n_steps))
-                if block % chunk:
-                    block = max(chunk, block // chunk * chunk)
-            draw = brownian is None
-            tiles = _Tiles(
-                int(tile), batch, noise_shape, integrator, dt, block, gen, device, dtype, draw
-            )
+        draw = brownian is None
+        tiles = _Tiles(tile, batch, noise_shape, integrator, dt, block, gen, device, dtype, draw)
+    elif brownian is None:
+        noise_src = _BlockNoise(integrator, noise_shape, dt, block, gen, device, dtype)
 
     step_fn = integrator.step
     compiled_ok = False  # compilation happens at the first compiled call
