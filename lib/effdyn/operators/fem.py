@@ -74,9 +74,7 @@ def _triangles(grid: Grid) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.
     j = np.arange(ny if grid.periodic[1] else ny - 1)
     ii, jj = np.meshgrid(i, j, indexing="ij")
     ii, jj = ii.ravel(), jj.ravel()
-    corner = {
-        (a, b): index[(ii + a) % nx, (jj + b) % ny] for a in (0, 1) for b in (0, 1)
-    }
+    corner = {(a, b): index[(ii + a) % nx, (jj + b) % ny] for a in (0, 1) for b in (0, 1)}
     shapes = [  # three corners of a square, as (dx, dy) offsets in cells
         ((0, 0), (1, 0), (0, 1)),
         ((1, 1), (0, 1), (1, 0)),
