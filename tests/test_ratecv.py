@@ -6,13 +6,16 @@ import numpy as np
 import pytest
 import torch
 
+from effdyn.operators.fem import TensorDiffusion2D
 from effdyn.operators.grid import Grid
 from effdyn.operators.sqra import SqRA
 from effdyn.ratecv import (
     DiffusionMap,
     EffectiveDynamics,
+    EffectiveDynamics2D,
     OrthogonalityCV,
     cv_gradient_norms,
+    cv_metric_tensors,
     local_tangents,
     pairwise_distances,
     plane_align,
@@ -171,3 +174,44 @@ def test_barrier_rates_tst_bound_and_kramers_limits():
     big = 1e3
     _, kr_hi = m.barrier_rates(A, B, gamma=big)
     assert kr_hi == pytest.approx(m.rate(A, B, big), rel=0.15)
+
+
+def test_metric_tensors_of_a_linear_cv_and_the_scalar_case():
+    x = torch.randn(7, 6, dtype=torch.float64)
+    W = torch.randn(2, 6, dtype=torch.float64)
+    inv_mass = torch.rand(6, dtype=torch.float64) + 0.1
+    z, G = cv_metric_tensors(lambda y: y @ W.T, x, inv_mass, batch=3)
+    assert torch.allclose(z, x @ W.T)
+    exact = (W * inv_mass) @ W.T
+    assert torch.allclose(G, exact.expand(7, 2, 2), atol=1e-12)
+    z1, g1 = cv_gradient_norms(lambda y: (y @ W.T)[:, 1], x, inv_mass)
+    assert z1.shape == (7,) and torch.allclose(g1, G[:, 1, 1], atol=1e-12)
+    with pytest.raises(ValueError, match="scalar CV"):
+        cv_gradient_norms(lambda y: y @ W.T, x, inv_mass)
+
+
+def test_2d_reduced_model_from_samples_matches_the_exact_grid_rate():
+    """Samples of exp(-beta V) for a linear CV z = A x: the estimated F and M = A m^-1 A^T give
+    the rate of the exact model within the sampling error."""
+    beta, gamma = 2.0, 3.0
+    A = np.array([[1.0, 0.4], [0.0, 0.7]])
+    est = EffectiveDynamics2D(48, [(-2.4, 2.4), (-1.4, 1.4)], beta)
+    grid = est.grid
+    z1, z2 = grid.mesh()
+    x = np.einsum("ab,bij->aij", np.linalg.inv(A), np.stack([z1, z2]))
+    V = ((x[0] ** 2 - 1) ** 2 + x[1] ** 2).ravel()
+    rng = np.random.default_rng(1)
+    p = np.exp(-beta * (V - V.min()))
+    cells = rng.choice(grid.size, size=400_000, p=p / p.sum())
+    jitter = (rng.random((cells.size, 2)) - 0.5) * grid.h
+    samples = grid.points()[cells] + jitter
+    inv_mass = np.array([0.5, 2.0])  # masses 2 and 0.5
+    G = np.broadcast_to((A * inv_mass) @ A.T, (cells.size, 2, 2))
+    model = est.fit(torch.tensor(samples), torch.tensor(G)).fetch_model()
+    assert np.allclose(model.M[model.counts > 0], (A * inv_mass) @ A.T)
+    a, b = x[0].ravel() < -0.8, x[0].ravel() > 0.8
+    exact = TensorDiffusion2D(V, grid, beta, (A * inv_mass) @ A.T / (beta * gamma))
+    assert model.rate(a, b, gamma) == pytest.approx(exact.reactive_frequency(a, b), rel=0.02)
+    assert model.rate(a, b, 2 * gamma) == pytest.approx(model.rate(a, b, gamma) / 2, rel=1e-10)
+    q = model.committor(a, b)
+    assert q[a].max() == 0.0 and q[b].min() == 1.0

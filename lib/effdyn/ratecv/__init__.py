@@ -3,7 +3,8 @@
 Group-invariant features (:mod:`~effdyn.ratecv.features`), diffusion maps and local tangent
 spaces (:mod:`~effdyn.ratecv.manifold`), a network CV trained with the orthogonality condition
 (:mod:`~effdyn.ratecv.network`), and the reduced model on a CV (free energy and mass-weighted
-diffusion) with its transition-path-theory rate (:mod:`~effdyn.ratecv.reduced`).
+diffusion) with its transition-path-theory rate (:mod:`~effdyn.ratecv.reduced` in 1D,
+:mod:`~effdyn.ratecv.reduced2d` in 2D).
 """
 
 from effdyn.ratecv.features import pairwise_distances, plane_align
@@ -18,20 +19,27 @@ from effdyn.ratecv.reduced import (
     EffectiveDynamics,
     ReducedModel1D,
     anti_gauche_cores,
+    binned_sums,
     cv_gradient_norms,
+    cv_metric_tensors,
     tpt_rate_1d,
     variable_sqra,
 )
+from effdyn.ratecv.reduced2d import EffectiveDynamics2D, ReducedModel2D
 
 __all__ = [
     "DiffusionMap",
     "DiffusionMapModel",
     "EffectiveDynamics",
+    "EffectiveDynamics2D",
     "OrthogonalityCV",
     "PeriodicCV",
     "ReducedModel1D",
+    "ReducedModel2D",
     "anti_gauche_cores",
+    "binned_sums",
     "cv_gradient_norms",
+    "cv_metric_tensors",
     "kernel_sum_bandwidth",
     "local_tangents",
     "pairwise_distances",

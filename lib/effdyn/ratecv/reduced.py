@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import torch
-from scipy.ndimage import gaussian_filter1d
+from scipy.ndimage import gaussian_filter
 
 from effdyn.operators.grid import Grid
 from effdyn.operators.sqra import SqRA
@@ -37,7 +37,9 @@ from effdyn.operators.sqra import SqRA
 __all__ = [
     "EffectiveDynamics",
     "ReducedModel1D",
+    "binned_sums",
     "cv_gradient_norms",
+    "cv_metric_tensors",
     "tpt_rate_1d",
     "variable_sqra",
 ]
@@ -66,13 +68,16 @@ bibtex = r"""@article{kramers1940brownian,
 }"""
 
 
-def cv_gradient_norms(
+def cv_metric_tensors(
     cv: Callable[[Tensor], Tensor], x: Tensor, inverse_mass: Tensor, batch: int = 4096
 ) -> tuple[Tensor, Tensor]:
-    """``z = xi(x)`` and ``|grad xi|^2_{M^{-1}} = sum_i (d xi / d x_i)^2 / m_i`` per sample.
+    """``z = xi(x)`` and the mass-weighted metric ``G_ab = sum_i (d xi_a / d x_i)(d xi_b / d x_i)
+    / m_i`` per sample, for a CV with ``k`` components.
 
     ``x`` is ``(N, d)`` (flat Cartesian positions), ``inverse_mass`` ``(d,)`` (e.g. one over
-    the masses repeated over x, y, z; zero entries drop coordinates).
+    the masses repeated over x, y, z; zero entries drop coordinates). ``cv`` returns ``(N,)``
+    (one component) or ``(N, k)``. Returns ``z`` ``(N, k)`` and ``G`` ``(N, k, k)``; the
+    conditional mean of ``G`` given ``z`` is the ``M(z)`` of the reduced model.
     """
     if x.ndim != 2 or inverse_mass.shape != (x.shape[1],):
         raise ValueError(
@@ -84,10 +89,79 @@ def cv_gradient_norms(
         with torch.enable_grad():
             xb = x[s : s + batch].detach().requires_grad_(True)
             z = cv(xb)
-            (g,) = torch.autograd.grad(z.sum(), xb)
+            z = z[:, None] if z.ndim == 1 else z
+            k = z.shape[1]
+            rows = [
+                torch.autograd.grad(z[:, a].sum(), xb, retain_graph=a < k - 1)[0] for a in range(k)
+            ]
+        J = torch.stack(rows, dim=1)  # (n, k, d)
         zs.append(z.detach())
-        gs.append((g * g * inverse_mass).sum(-1))
+        gs.append(torch.einsum("nad,nbd->nab", J * inverse_mass, J))
     return torch.cat(zs), torch.cat(gs)
+
+
+def cv_gradient_norms(
+    cv: Callable[[Tensor], Tensor], x: Tensor, inverse_mass: Tensor, batch: int = 4096
+) -> tuple[Tensor, Tensor]:
+    """``z = xi(x)`` ``(N,)`` and ``|grad xi|^2_{M^{-1}} = sum_i (d xi / d x_i)^2 / m_i`` per
+    sample, for a scalar CV (see :func:`cv_metric_tensors`)."""
+    z, G = cv_metric_tensors(cv, x, inverse_mass, batch)
+    if z.shape[1] != 1:
+        raise ValueError(f"cv_gradient_norms needs a scalar CV; this one has {z.shape[1]} outputs")
+    return z[:, 0], G[:, 0, 0]
+
+
+def binned_sums(
+    z: np.ndarray, values: np.ndarray, grid: Grid, smooth: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram counts ``grid.shape`` and per-cell sums of ``values`` ``(*grid.shape, ...)``
+    of samples ``z`` ``(N, dim)``; samples outside the box are dropped.
+
+    ``smooth > 0`` applies a Gaussian filter of that standard deviation (in cells) to both,
+    wrapping around periodic axes; counts below ``1e-12`` of the largest are then set to 0.
+    """
+    z = np.asarray(z, float).reshape(len(z), -1)
+    values = np.asarray(values, float)
+    if z.shape[1] != grid.dim or values.shape[0] != z.shape[0] or z.shape[0] == 0:
+        raise ValueError(
+            f"need samples z (N, {grid.dim}) and values (N, ...); got {z.shape}, {values.shape}"
+        )
+    low, n = np.asarray(grid.low), np.asarray(grid.n)
+    idx = np.floor((z - low) / grid.h).astype(int)
+    ok = np.all((idx >= 0) & (idx < n), axis=1)
+    flat = np.ravel_multi_index(tuple(idx[ok].T), grid.shape)
+    rest = values.shape[1:]
+    per = values[ok].reshape(int(ok.sum()), -1)
+    counts = np.bincount(flat, minlength=grid.size).astype(float).reshape(grid.shape)
+    sums = np.stack(
+        [np.bincount(flat, weights=per[:, c], minlength=grid.size) for c in range(per.shape[1])],
+        axis=-1,
+    ).reshape(*grid.shape, *rest)
+    if smooth > 0:
+        modes = ["wrap" if p else "nearest" for p in grid.periodic]
+        sigma = [smooth] * grid.dim
+        counts = gaussian_filter(counts, sigma, mode=modes)
+        flat_sums = sums.reshape(*grid.shape, -1)
+        sums = np.stack(
+            [gaussian_filter(flat_sums[..., c], sigma, mode=modes)
+             for c in range(flat_sums.shape[-1])],
+            axis=-1,
+        ).reshape(sums.shape)  # fmt: skip
+        counts[counts < 1e-12 * counts.max()] = 0.0
+    return counts, sums
+
+
+def _free_energy(counts: np.ndarray, beta: float, empty_penalty: float) -> np.ndarray:
+    """``-kT log(counts)`` shifted to minimum 0; empty cells get the highest value plus
+    ``empty_penalty kT``."""
+    filled = counts > 0
+    if filled.sum() < 2:
+        raise ValueError("fewer than two bins hold samples")
+    F = np.full(counts.shape, np.nan)
+    F[filled] = -np.log(counts[filled]) / beta
+    F -= np.nanmin(F)
+    F[~filled] = np.nanmax(F) + empty_penalty / beta
+    return F
 
 
 def variable_sqra(
@@ -310,23 +384,10 @@ class EffectiveDynamics:
         g2 = np.asarray(torch.as_tensor(g2).detach().cpu(), float).ravel()
         if z.shape != g2.shape or z.size == 0:
             raise ValueError(f"z and g2 must be equal-length 1D samples, got {z.shape}, {g2.shape}")
-        lo, hi, n = self.grid.low[0], self.grid.high[0], self.grid.n[0]
-        idx = np.floor((z - lo) / (hi - lo) * n).astype(int)
-        ok = (idx >= 0) & (idx < n)
-        counts = np.bincount(idx[ok], minlength=n).astype(float)
-        sums = np.bincount(idx[ok], weights=g2[ok], minlength=n)
-        if self.smooth > 0:
-            mode = "wrap" if self.grid.periodic[0] else "nearest"
-            counts = gaussian_filter1d(counts, self.smooth, mode=mode)
-            sums = gaussian_filter1d(sums, self.smooth, mode=mode)
-            counts[counts < 1e-12 * counts.max()] = 0.0
+        n = self.grid.n[0]
+        counts, sums = binned_sums(z[:, None], g2, self.grid, self.smooth)
+        F = _free_energy(counts, self.beta, self.empty_penalty)
         filled = counts > 0
-        if filled.sum() < 2:
-            raise ValueError("fewer than two bins hold samples")
-        F = np.full(n, np.nan)
-        F[filled] = -np.log(counts[filled]) / self.beta
-        F -= np.nanmin(F)
-        F[~filled] = np.nanmax(F) + self.empty_penalty / self.beta
         M = np.zeros(n)
         M[filled] = sums[filled] / counts[filled]
         fi = np.flatnonzero(filled)
