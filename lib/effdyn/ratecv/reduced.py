@@ -359,6 +359,14 @@ class EffectiveDynamics:
         Standard deviation, in bins, of a Gaussian filter applied to the histogram counts and
         to the bin sums of ``g2`` before ``F`` and ``M`` are formed (``0``: none); wraps
         around on a periodic grid.
+
+    Notes
+    -----
+    The bins and the filter both smooth ``F``. Smoothing over a width comparable to a
+    barrier's own width ``(kT / |F''|)^{1/2}`` fills the barrier in and raises the rate (on
+    butane, 72 bins with one bin of smoothing raise the dihedral rate by about 20 %); too
+    fine a histogram leaves noisy or empty bins on the barrier and lowers it. Check a rate
+    against a scan of the smoothing width.
     """
 
     bibtex = bibtex
