@@ -25,7 +25,7 @@ MFPT(-1 -> +1) = 10.258; MSV triple well at ``beta = 1.67``: ``lambda_1 = 0.0814
 from effdyn.operators.fem import TensorDiffusion2D
 from effdyn.operators.grid import Grid
 from effdyn.operators.quadrature import committor_1d, mfpt_1d
-from effdyn.operators.sqra import SqRA, boltzmann_density, grid_energies
+from effdyn.operators.sqra import SqRA, boltzmann_density, dirichlet_committor, grid_energies
 
 __all__ = [
     "Grid",
@@ -33,6 +33,7 @@ __all__ = [
     "TensorDiffusion2D",
     "boltzmann_density",
     "committor_1d",
+    "dirichlet_committor",
     "grid_energies",
     "mfpt_1d",
 ]

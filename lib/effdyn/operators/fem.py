@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from effdyn.operators.grid import Grid
+from effdyn.operators.sqra import dirichlet_committor
 
 __all__ = ["TensorDiffusion2D"]
 
@@ -164,13 +164,7 @@ class TensorDiffusion2D:
     def committor(self, A: Any, B: Any) -> np.ndarray:
         """The discrete committor: minimiser of the Dirichlet form with ``q = 0`` on ``A`` and
         ``q = 1`` on ``B`` (regions or boolean masks, see :meth:`Grid.mask`)."""
-        a, b = self._masks(A, B)
-        inner = ~(a | b)
-        q = b.astype(np.float64)
-        K = self.K
-        rhs = -np.asarray(K[inner][:, b].sum(axis=1)).ravel()
-        q[inner] = spla.spsolve(K[inner][:, inner].tocsc(), rhs)
-        return q
+        return dirichlet_committor(self.K, *self._masks(A, B))
 
     def reactive_frequency(self, A: Any, B: Any) -> float:
         """The TPT rate ``nu_AB = (1/Z) int grad q^T D grad q e^{-beta F} dz`` (A -> B

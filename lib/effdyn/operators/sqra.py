@@ -22,7 +22,7 @@ import torch
 
 from effdyn.operators.grid import Grid
 
-__all__ = ["SqRA", "boltzmann_density", "grid_energies"]
+__all__ = ["SqRA", "boltzmann_density", "dirichlet_committor", "grid_energies"]
 
 bibtex = r"""@article{lie2013square,
   author  = {Lie, Han Cheng and Fackeldey, Konstantin and Weber, Marcus},
@@ -91,6 +91,17 @@ def _diffusion_values(diffusion: Any, grid: Grid) -> float | np.ndarray:
     if not (np.all(np.isfinite(values)) and np.all(values > 0)):
         raise ValueError("diffusion must be finite and positive in every cell")
     return values
+
+
+def dirichlet_committor(operator: sp.spmatrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``q`` with ``(operator q)_i = 0`` off the masks ``a`` and ``b``, ``q = 0`` on ``a``, 1 on
+    ``b``: the committor of a rate matrix, or the minimiser of a quadratic (Dirichlet) form."""
+    inner = ~(a | b)
+    q = b.astype(np.float64)
+    operator = sp.csr_matrix(operator)
+    rhs = -np.asarray(operator[inner][:, b].sum(axis=1)).ravel()
+    q[inner] = spla.spsolve(operator[inner][:, inner].tocsc(), rhs)
+    return q
 
 
 def _neighbour_pairs(grid: Grid) -> list[tuple[np.ndarray, np.ndarray, float]]:
@@ -240,12 +251,7 @@ class SqRA:
         a, b = self._masks(A, B)
         if np.any(a & b):
             raise ValueError("the sets A and B overlap")
-        inner = ~(a | b)
-        q = b.astype(np.float64)
-        Q = self.Q
-        rhs = -np.asarray(Q[inner][:, b].sum(axis=1)).ravel()
-        q[inner] = spla.spsolve(Q[inner][:, inner].tocsc(), rhs)
-        return q
+        return dirichlet_committor(self.Q, a, b)
 
     def mfpt(self, target: Any) -> np.ndarray:
         """Mean first-passage time into ``target`` from every cell: ``Q tau = -1`` off it."""

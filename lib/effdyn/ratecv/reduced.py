@@ -27,12 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 import torch
 from scipy.ndimage import gaussian_filter
 
 from effdyn.operators.grid import Grid
-from effdyn.operators.sqra import SqRA
+from effdyn.operators.sqra import SqRA, dirichlet_committor
 
 __all__ = [
     "EffectiveDynamics",
@@ -178,10 +177,7 @@ def variable_sqra(
 
 
 def _sqra_rate(Q: sp.csr_matrix, pi: np.ndarray, a: np.ndarray, b: np.ndarray):
-    inner = ~(a | b)
-    q = b.astype(float)
-    rhs = -np.asarray(Q[inner][:, b].sum(axis=1)).ravel()
-    q[inner] = spla.spsolve(Q[inner][:, inner].tocsc(), rhs)
+    q = dirichlet_committor(Q, a, b)
     coo = sp.triu(Q, k=1).tocoo()
     nu = float(np.sum(pi[coo.row] * coo.data * (q[coo.col] - q[coo.row]) ** 2))
     return nu, q
