@@ -4,7 +4,8 @@ Group-invariant features (:mod:`~effdyn.ratecv.features`), diffusion maps and lo
 spaces (:mod:`~effdyn.ratecv.manifold`), a network CV trained with the orthogonality condition
 (:mod:`~effdyn.ratecv.network`), and the reduced model on a CV (free energy and mass-weighted
 diffusion) with its transition-path-theory rate (:mod:`~effdyn.ratecv.reduced` in 1D,
-:mod:`~effdyn.ratecv.reduced2d` in 2D).
+:mod:`~effdyn.ratecv.reduced2d` in 2D, both on grids; :mod:`~effdyn.ratecv.pointcloud` on the
+sample points, the paper's 2D solver).
 """
 
 from effdyn.ratecv.features import pairwise_distances, plane_align
@@ -15,6 +16,7 @@ from effdyn.ratecv.manifold import (
     local_tangents,
 )
 from effdyn.ratecv.network import OrthogonalityCV, PeriodicCV
+from effdyn.ratecv.pointcloud import MahalanobisDiffusionMap, mahalanobis_sq_distances
 from effdyn.ratecv.reduced import (
     EffectiveDynamics,
     ReducedModel1D,
@@ -32,6 +34,7 @@ __all__ = [
     "DiffusionMapModel",
     "EffectiveDynamics",
     "EffectiveDynamics2D",
+    "MahalanobisDiffusionMap",
     "OrthogonalityCV",
     "PeriodicCV",
     "ReducedModel1D",
@@ -42,6 +45,7 @@ __all__ = [
     "cv_metric_tensors",
     "kernel_sum_bandwidth",
     "local_tangents",
+    "mahalanobis_sq_distances",
     "pairwise_distances",
     "plane_align",
     "tpt_rate_1d",

@@ -35,12 +35,22 @@ def _sq_dists(x: Tensor) -> Tensor:
     return torch.cdist(x, x).pow(2)
 
 
-def kernel_sum_bandwidth(x: Tensor, candidates: Tensor | None = None) -> float:
-    """The bandwidth ``eps`` maximising ``d log S / d log eps`` over ``candidates``."""
-    d2 = _sq_dists(x)
+def kernel_sum_bandwidth(
+    x: Tensor | None = None, candidates: Tensor | None = None, *, sq_dists: Tensor | None = None
+) -> float:
+    """The bandwidth ``eps`` maximising ``d log S / d log eps`` over ``candidates``, with
+    ``S(eps) = sum_ij exp(-d_ij^2 / eps)``.
+
+    Give the points ``x`` ``(N, k)`` (Euclidean distances) or the squared distances
+    ``sq_dists`` ``(N, N)`` of any other metric. The default candidates span ``1e-3`` to ``10``
+    times the median squared distance.
+    """
+    if (x is None) == (sq_dists is None):
+        raise ValueError("give exactly one of x and sq_dists")
+    d2 = _sq_dists(x) if sq_dists is None else torch.as_tensor(sq_dists)
     if candidates is None:
         med = float(d2[d2 > 0].median())
-        candidates = torch.logspace(-3, 1, 41, dtype=x.dtype) * med
+        candidates = torch.logspace(-3, 1, 41, dtype=d2.dtype) * med
     logs = torch.stack([torch.logsumexp((-d2 / e).flatten(), 0) for e in candidates])
     slope = torch.diff(logs) / torch.diff(torch.log(candidates))
     k = int(torch.argmax(slope))
