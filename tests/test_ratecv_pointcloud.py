@@ -95,3 +95,11 @@ def test_bandwidth_from_mahalanobis_distances_and_bad_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dmap.reactive_frequency(*core_masks(z))  # well conditioned at a sensible bandwidth
+
+
+def test_a_disconnected_graph_is_refused_with_a_clear_error():
+    z = np.array([0.0, 0.1, 5.0, 5.1, 10.0, 10.1])
+    a, b = np.array([1, 0, 0, 0, 0, 0], bool), np.array([0, 0, 0, 0, 0, 1], bool)
+    dmap = MahalanobisDiffusionMap(1e-6).fit(z, np.ones(6))
+    with pytest.raises(ValueError, match="larger epsilon"):
+        dmap.committor(a, b)

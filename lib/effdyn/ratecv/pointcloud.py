@@ -28,6 +28,7 @@ The kernel matrix is dense: use a few thousand points.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -39,21 +40,16 @@ bibtex = r"""@article{banisch2020diffusion,
   author  = {Banisch, Ralf and Trstanova, Zofia and Bittracher, Andreas and Klus, Stefan and
              Koltai, P{\'e}ter},
   title   = {Diffusion maps tailored to arbitrary non-degenerate {I}t{\^o} processes},
-  journal = {Applied and Computational Harmonic Analysis},
-  volume  = {48},
-  number  = {1},
-  pages   = {242--265},
-  year    = {2020},
-  doi     = {10.1016/j.acha.2018.05.001}
+  journal = {arXiv preprint arXiv:1710.03484},
+  note    = {Applied and Computational Harmonic Analysis, 2020},
+  year    = {2020}
 }
 @article{evans2023computing,
   author  = {Evans, Luke and Cameron, Maria K. and Tiwary, Pratyush},
   title   = {Computing committors in collective variables via {M}ahalanobis diffusion maps},
-  journal = {Applied and Computational Harmonic Analysis},
-  volume  = {64},
-  pages   = {62--101},
-  year    = {2023},
-  doi     = {10.1016/j.acha.2022.12.004}
+  journal = {arXiv preprint arXiv:2108.08979},
+  note    = {Applied and Computational Harmonic Analysis, 2023},
+  year    = {2023}
 }"""
 
 
@@ -161,7 +157,15 @@ class MahalanobisDiffusionMap:
         q = b.astype(np.float64)
         S = self._sym
         rhs = -S[np.ix_(inner, b)].sum(axis=1)
-        q[inner] = scipy.linalg.solve(S[np.ix_(inner, inner)], rhs, assume_a="sym")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+                q[inner] = scipy.linalg.solve(S[np.ix_(inner, inner)], rhs, assume_a="sym")
+        except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning) as err:
+            raise ValueError(
+                f"at epsilon = {self.epsilon:.3g} the kernel graph leaves points (nearly) cut off "
+                "from both sets, so the committor is undefined there: use a larger epsilon"
+            ) from err
         return q
 
     def reactive_frequency(self, a: Any, b: Any, scale: float = 1.0) -> float:
