@@ -16,7 +16,9 @@ triangulations are averaged, which keeps the scheme symmetric under reflections 
 
 The committor minimises ``E`` with ``q = 0`` on ``A`` and ``q = 1`` on ``B``, and the
 transition-path-theory reactive frequency is the minimum, ``nu_AB = E(q) / Z`` (Z the
-integral of ``e^{-beta F}``): the capacity of the pair ``A, B``. A strongly anisotropic ``D``
+integral of ``e^{-beta F}``, summed over whole cells; the form covers the hull of the cell
+centres, an O(h) mismatch only where the density reaches a reflecting wall): the capacity of
+the pair ``A, B``. A strongly anisotropic ``D``
 can make some off-diagonal entries of ``K`` positive, so the discrete committor may leave
 ``[0, 1]`` slightly; the rate stays a consistent approximation.
 
@@ -56,6 +58,8 @@ def _tensor_values(diffusion: Any, size: int) -> np.ndarray:
         D = np.broadcast_to(D, (size, 2, 2))
     if D.shape != (size, 2, 2):
         raise ValueError(f"diffusion must be a scalar, (2, 2) or ({size}, 2, 2); got {D.shape}")
+    if not np.all(np.isfinite(D)):
+        raise ValueError("the diffusion tensors must be finite")
     if not np.allclose(D, np.swapaxes(D, 1, 2), rtol=1e-10, atol=1e-14):
         raise ValueError("the diffusion tensors must be symmetric")
     trace, det = D[:, 0, 0] + D[:, 1, 1], np.linalg.det(D)

@@ -12,6 +12,7 @@ symmetric, with off-diagonal entries ``D / h_a^2``, which the eigensolver uses.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -100,7 +101,14 @@ def dirichlet_committor(operator: sp.spmatrix, a: np.ndarray, b: np.ndarray) -> 
     q = b.astype(np.float64)
     operator = sp.csr_matrix(operator)
     rhs = -np.asarray(operator[inner][:, b].sum(axis=1)).ravel()
-    q[inner] = spla.spsolve(operator[inner][:, inner].tocsc(), rhs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", spla.MatrixRankWarning)
+        q[inner] = spla.spsolve(operator[inner][:, inner].tocsc(), rhs)
+    if not np.all(np.isfinite(q)):
+        raise ValueError(
+            "the committor system is singular: some cells are cut off from both sets "
+            "(zero weights or zero diffusion between them)"
+        )
     return q
 
 

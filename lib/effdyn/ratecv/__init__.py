@@ -16,7 +16,11 @@ from effdyn.ratecv.manifold import (
     local_tangents,
 )
 from effdyn.ratecv.network import OrthogonalityCV, PeriodicCV
-from effdyn.ratecv.pointcloud import MahalanobisDiffusionMap, mahalanobis_sq_distances
+from effdyn.ratecv.pointcloud import (
+    DisconnectedGraphError,
+    MahalanobisDiffusionMap,
+    mahalanobis_sq_distances,
+)
 from effdyn.ratecv.reduced import (
     EffectiveDynamics,
     ReducedModel1D,
@@ -31,6 +35,7 @@ from effdyn.ratecv.reduced2d import EffectiveDynamics2D, ReducedModel2D
 
 __all__ = [
     "DiffusionMap",
+    "DisconnectedGraphError",
     "DiffusionMapModel",
     "EffectiveDynamics",
     "EffectiveDynamics2D",

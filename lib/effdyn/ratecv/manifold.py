@@ -10,6 +10,7 @@ that the orthogonality condition asks a collective variable to ignore.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,9 +52,15 @@ def kernel_sum_bandwidth(
     if candidates is None:
         med = float(d2[d2 > 0].median())
         candidates = torch.logspace(-3, 1, 41, dtype=d2.dtype) * med
+    candidates = torch.as_tensor(candidates, dtype=d2.dtype)
     logs = torch.stack([torch.logsumexp((-d2 / e).flatten(), 0) for e in candidates])
     slope = torch.diff(logs) / torch.diff(torch.log(candidates))
     k = int(torch.argmax(slope))
+    if k in (0, len(slope) - 1):
+        warnings.warn(
+            "the kernel sum grows fastest at the edge of the candidate bandwidths: widen them",
+            stacklevel=2,
+        )
     return float(torch.sqrt(candidates[k] * candidates[k + 1]))
 
 

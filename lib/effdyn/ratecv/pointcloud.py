@@ -13,8 +13,10 @@ Mahalanobis kernel of Evans, Cameron and Tiwary 2023):
 - the sampling density ``rho_i`` from the kernel sum ``sum_j K_ij / sqrt(det M_i)``, and the
   weights ``w_j = pi_j^{1/2} / rho_j`` for the target density ``pi`` (by default the sampling
   density itself: equilibrium samples);
+- ``w`` carries a further ``det(M_j)^{-1/4}``, so that the chain is reversible for ``pi``
+  when ``M`` varies;
 - ``P = D^{-1} K diag(w)`` row-normalised. ``(P f - f) / eps`` tends to
-  ``(1/2) e^{beta F} div(e^{-beta F} M grad f)`` for constant ``M``, and
+  ``(1/2) e^{beta F} div(e^{-beta F} M grad f)``, and
   ``sum_j P_ij (q_j - q_i)^2 / eps`` to ``grad q^T M grad q``.
 
 The committor solves ``(P q - q)_i = 0`` off the cores, and the reactive frequency of the
@@ -34,7 +36,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-__all__ = ["MahalanobisDiffusionMap", "mahalanobis_sq_distances"]
+__all__ = ["DisconnectedGraphError", "MahalanobisDiffusionMap", "mahalanobis_sq_distances"]
 
 bibtex = r"""@article{banisch2020diffusion,
   author  = {Banisch, Ralf and Trstanova, Zofia and Bittracher, Andreas and Klus, Stefan and
@@ -51,6 +53,10 @@ bibtex = r"""@article{banisch2020diffusion,
   note    = {Applied and Computational Harmonic Analysis, 2023},
   year    = {2023}
 }"""
+
+
+class DisconnectedGraphError(ValueError):
+    """The kernel graph at this bandwidth leaves points cut off from both sets."""
 
 
 def _differences(z: np.ndarray, period: Any) -> np.ndarray:
@@ -75,6 +81,8 @@ def mahalanobis_sq_distances(z: Any, M: Any, period: Any = None) -> np.ndarray:
     z = z[:, None] if z.ndim == 1 else z
     n, k = z.shape
     M = np.asarray(M, dtype=np.float64).reshape(n, k, k)
+    if not np.all(np.linalg.eigvalsh(0.5 * (M + np.swapaxes(M, 1, 2))).min(axis=1) > 0):
+        raise ValueError("the tensors M must be positive definite")
     Minv = np.linalg.inv(M)
     dz = _differences(z, period)
     q_i = np.einsum("ija,iab,ijb->ij", dz, Minv, dz)
@@ -104,26 +112,39 @@ class MahalanobisDiffusionMap:
             raise ValueError(f"epsilon must be positive, got {epsilon!r}")
         self.epsilon, self.period = float(epsilon), period
         self._P: np.ndarray | None = None
+        self.mu: np.ndarray | None = None
 
-    def fit(self, z: Any, M: Any, log_target: Any = None) -> MahalanobisDiffusionMap:
+    def fit(
+        self, z: Any, M: Any, log_target: Any = None, sq_dists: Any = None
+    ) -> MahalanobisDiffusionMap:
+        """Build the Markov matrix on the points ``z`` with tensors ``M``; ``log_target`` is
+        ``log pi`` at the points (default: the sampling density), ``sq_dists`` the output of
+        :func:`mahalanobis_sq_distances` when already computed (e.g. for a bandwidth scan)."""
         z = np.asarray(z, dtype=np.float64)
         z = z[:, None] if z.ndim == 1 else z
         n, k = z.shape
         M = np.asarray(M, dtype=np.float64).reshape(n, k, k)
+        if not (np.all(np.isfinite(z)) and np.all(np.isfinite(M))):
+            raise ValueError("z and M must be finite")
+        if not np.all(np.linalg.eigvalsh(0.5 * (M + np.swapaxes(M, 1, 2))).min(axis=1) > 0):
+            raise ValueError("the tensors M must be positive definite (regularise rank-1 ones)")
         det = np.linalg.det(M)
-        if not np.all(det > 0):
-            raise ValueError(
-                "the tensors M must be positive definite (regularise rank-deficient ones)"
-            )
-        K = np.exp(-mahalanobis_sq_distances(z, M, self.period) / (2 * self.epsilon))
+        if sq_dists is None:
+            sq_dists = mahalanobis_sq_distances(z, M, self.period)
+        elif np.shape(sq_dists) != (n, n):
+            raise ValueError(f"sq_dists must be ({n}, {n}), got {np.shape(sq_dists)}")
+        K = np.exp(-np.asarray(sq_dists, dtype=np.float64) / (2 * self.epsilon))
         rho = K.sum(axis=1) / np.sqrt(det)  # sampling density, up to a constant factor
         if log_target is None:
             log_pi = np.log(rho)
         else:
             log_pi = np.asarray(log_target, dtype=np.float64).ravel()
-            if log_pi.shape != (n,):
-                raise ValueError(f"log_target needs {n} values, got shape {log_pi.shape}")
-        log_w = 0.5 * log_pi - np.log(rho)
+            if log_pi.shape != (n,) or not np.all(np.isfinite(log_pi)):
+                raise ValueError(f"log_target needs {n} finite values, got shape {log_pi.shape}")
+        # det(M)^{-1/4}: the kernel mass around z_i grows like det(M_i)^{1/2}; without it the
+        # chain would be reversible for pi sqrt(det M), not pi (the paper's code divides its
+        # target by det(M)^{1/2} for the same reason)
+        log_w = 0.5 * log_pi - 0.25 * np.log(det) - np.log(rho)
         w = np.exp(log_w - log_w.max())
         Kw = K * w[None, :]
         self._P = Kw / Kw.sum(axis=1, keepdims=True)
@@ -162,7 +183,7 @@ class MahalanobisDiffusionMap:
                 warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
                 q[inner] = scipy.linalg.solve(S[np.ix_(inner, inner)], rhs, assume_a="sym")
         except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning) as err:
-            raise ValueError(
+            raise DisconnectedGraphError(
                 f"at epsilon = {self.epsilon:.3g} the kernel graph leaves points (nearly) cut off "
                 "from both sets, so the committor is undefined there: use a larger epsilon"
             ) from err

@@ -114,7 +114,8 @@ def binned_sums(
     z: np.ndarray, values: np.ndarray, grid: Grid, smooth: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Histogram counts ``grid.shape`` and per-cell sums of ``values`` ``(*grid.shape, ...)``
-    of samples ``z`` ``(N, dim)``; samples outside the box are dropped.
+    of samples ``z`` ``(N, dim)``; samples are wrapped into the box along periodic axes, and
+    dropped outside it along the others.
 
     ``smooth > 0`` applies a Gaussian filter of that standard deviation (in cells) to both,
     wrapping around periodic axes; counts below ``1e-12`` of the largest are then set to 0.
@@ -125,7 +126,11 @@ def binned_sums(
         raise ValueError(
             f"need samples z (N, {grid.dim}) and values (N, ...); got {z.shape}, {values.shape}"
         )
+    if not smooth >= 0:
+        raise ValueError(f"smooth must be >= 0, got {smooth!r}")
     low, n = np.asarray(grid.low), np.asarray(grid.n)
+    period = np.asarray(grid.high) - low
+    z = np.where(grid.periodic, low + np.mod(z - low, period), z)  # wrap periodic axes
     idx = np.floor((z - low) / grid.h).astype(int)
     ok = np.all((idx >= 0) & (idx < n), axis=1)
     flat = np.ravel_multi_index(tuple(idx[ok].T), grid.shape)
