@@ -148,7 +148,8 @@ class MahalanobisDiffusionMap:
         w = np.exp(log_w - log_w.max())
         Kw = K * w[None, :]
         self._P = Kw / Kw.sum(axis=1, keepdims=True)
-        mu = np.exp(log_pi - np.log(rho) - (log_pi - np.log(rho)).max())
+        log_mu = log_pi - np.log(rho)  # pi / rho: the samples' weights under the target
+        mu = np.exp(log_mu - log_mu.max())
         self.mu = mu / mu.sum()
         # P is reversible for w_i (K w)_i: its symmetric form gives a symmetric solve
         self._sym = (w[:, None] * K * w[None, :]) - np.diag(w * (K @ w))
