@@ -16,6 +16,7 @@ from effdyn.optim import (
     Rastrigin,
     consensus_point,
     consensus_weights,
+    drift_alignment,
     gaussian_cloud,
     gaussian_grid,
     gradient,
@@ -256,3 +257,28 @@ def test_proximal_point_of_a_quadratic():
     assert torch.allclose(proximal_point(q, x, tau, cand), x / 2.0, atol=0.01)
     with pytest.raises(ValueError, match="tau"):
         proximal_point(q, x, 0.0, cand)
+
+
+def test_drift_alignment_jackknife_error_matches_the_spread_over_replicates():
+    g = gen(3)
+    points = torch.zeros(16, 2, dtype=F64)
+    direction = torch.tensor([1.0, 0.0], dtype=F64).expand(16, 2)
+    n_hops = 40
+
+    def hops() -> torch.Tensor:
+        return points + 0.3 * direction + torch.randn(n_hops, 16, 2, generator=g, dtype=F64)
+
+    results = torch.tensor([drift_alignment(hops(), points, direction) for _ in range(200)])
+    values_t, errors = results[:, 0], results[:, 1]
+    # noise of one hop 1, drift 0.3 over 40 hops: the cosine is well below 1 and noisy
+    assert 0.3 < float(values_t.mean()) < 0.95
+    spread = float(values_t.std())
+    # the cosine is nearly quadratic in the perpendicular noise, where the jackknife is
+    # conservative (over by about 1.5 here): it must not under-state the error
+    assert 0.95 * spread < float(errors.mean()) < 1.8 * spread
+    # an exact drift gives cosine 1 with zero error; an opposite direction gives -1
+    exact = points + 0.3 * direction + torch.zeros(n_hops, 16, 2, dtype=F64)
+    assert drift_alignment(exact, points, direction) == pytest.approx((1.0, 0.0))
+    assert drift_alignment(exact, points, -direction)[0] == pytest.approx(-1.0)
+    with pytest.raises(ValueError, match="shape"):
+        drift_alignment(exact[0], points, direction)

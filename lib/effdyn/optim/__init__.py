@@ -13,6 +13,7 @@ from effdyn.optim.gradient_descent import gradient, gradient_descent
 from effdyn.optim.hopping import ConsensusHopping
 from effdyn.optim.objectives import Ackley, GrandCanyon3Noisy, Objective, Quadratic, Rastrigin
 from effdyn.optim.smoothing import (
+    drift_alignment,
     gaussian_grid,
     monte_carlo_nodes,
     proximal_point,
@@ -33,6 +34,7 @@ __all__ = [
     "Rastrigin",
     "consensus_point",
     "consensus_weights",
+    "drift_alignment",
     "gaussian_cloud",
     "gaussian_grid",
     "gradient",
