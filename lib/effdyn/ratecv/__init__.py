@@ -5,7 +5,8 @@ spaces (:mod:`~effdyn.ratecv.manifold`), a network CV trained with the orthogona
 (:mod:`~effdyn.ratecv.network`), and the reduced model on a CV (free energy and mass-weighted
 diffusion) with its transition-path-theory rate (:mod:`~effdyn.ratecv.reduced` in 1D,
 :mod:`~effdyn.ratecv.reduced2d` in 2D, both on grids; :mod:`~effdyn.ratecv.pointcloud` on the
-sample points, the paper's 2D solver).
+sample points, the paper's 2D solver), and the standard errors of counted and reduced-model
+rates (:mod:`~effdyn.ratecv.uncertainty`).
 """
 
 from effdyn.ratecv.features import pairwise_distances, plane_align
@@ -32,8 +33,17 @@ from effdyn.ratecv.reduced import (
     variable_sqra,
 )
 from effdyn.ratecv.reduced2d import EffectiveDynamics2D, ReducedModel2D
+from effdyn.ratecv.uncertainty import (
+    BootstrapResult,
+    difference_z,
+    exposure_for_relative_stderr,
+    poisson_stderr,
+    ratio_stderr,
+    replica_bootstrap,
+)
 
 __all__ = [
+    "BootstrapResult",
     "DiffusionMap",
     "DisconnectedGraphError",
     "DiffusionMapModel",
@@ -48,11 +58,16 @@ __all__ = [
     "binned_sums",
     "cv_gradient_norms",
     "cv_metric_tensors",
+    "difference_z",
+    "exposure_for_relative_stderr",
     "kernel_sum_bandwidth",
     "local_tangents",
     "mahalanobis_sq_distances",
     "pairwise_distances",
     "plane_align",
+    "poisson_stderr",
+    "ratio_stderr",
+    "replica_bootstrap",
     "tpt_rate_1d",
     "variable_sqra",
 ]
