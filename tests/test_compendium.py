@@ -1,6 +1,7 @@
-"""The compendium runner on a tiny test-only chapter.
+"""The compendium runner and the book build on tiny test-only chapters and a fixture package.
 
-Validation errors, runs, failure isolation, reuse and hash invalidation, the scorecard.
+Validation errors, runs, failure isolation, reuse by dependency key and its invalidation, stale
+runs, committed runs, parallel execution, seed checks, the scorecard.
 """
 
 from __future__ import annotations
@@ -18,17 +19,10 @@ from effdyn.compendium.cli import main
 from effdyn.compendium.runner import PROVENANCE_TAG, run_chapter
 from effdyn.compendium.runs import read_run, store_run
 from effdyn.compendium.scorecard import scorecard_markdown, scorecard_text
-from effdyn.compendium.selection import reusable_run, select_shown
+from effdyn.compendium.seeds import check_seeds, read_seed_checks
+from effdyn.compendium.selection import current_key, reusable_run, select_shown
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def frozen_library_hash():
-    """Pin the library hash so that edits to the library while the tests run do not matter."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(prov, "library_hash", lambda: "f" * 64)
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +40,22 @@ def book_root(tmp_path_factory) -> Path:
     for name in BOOK_PAGES:
         (book / name).write_text("# page\n" if name.endswith(".md") else "")
     (book / "parts.yml").write_text("I:\n  title: 'I. Test part'\n  chapters: [tiny, boom]\n")
+    return root
+
+
+def make_checkout(root: Path, slugs: tuple[str, ...] = ("tiny", "alpha")) -> Path:
+    """A fixture checkout with the named fixture chapters and the fixture package in lib/."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("")
+    (root / "chapters").mkdir()
+    for slug in slugs:
+        shutil.copy(FIXTURES / "chapters" / f"{slug}.md", root / "chapters" / f"{slug}.md")
+    shutil.copytree(FIXTURES / "fixpkg", root / "lib" / "fixpkg")
+    (root / "book").mkdir()
+    for name in BOOK_PAGES:
+        (root / "book" / name).write_text("# page\n" if name.endswith(".md") else "")
+    listed = ", ".join(slugs)
+    (root / "book" / "parts.yml").write_text(f"I:\n  title: 'I. Test'\n  chapters: [{listed}]\n")
     return root
 
 
@@ -106,14 +116,15 @@ def test_run_writes_notebook_claims_and_provenance(good_run, book_root):
     assert good_run.ok, good_run.error
     assert good_run.folder == book_root / "book" / "_build" / "runs" / "tiny" / "ci"
     claims = json.loads((good_run.folder / "claims.json").read_text())
-    assert [c["passed"] for c in claims] == [True, False]
+    assert [c["passed"] for c in claims] == [True, False, False]
     assert claims[0]["value"] == pytest.approx(4950.0)
     assert claims[0]["chapter"] == "tiny" and claims[0]["profile"] == "ci"
     p = json.loads((good_run.folder / "provenance.json").read_text())
-    assert p["parameters"] == {"n": 100, "scale": 1.0, "label": "tiny", "fail": False}
+    assert p["parameters"] == {"n": 100, "scale": 1.0, "label": "tiny", "fail": False, "seed": 0}
     assert p["chapter_hash"] == prov.chapter_hash(book_root / "chapters" / "tiny.md")
-    assert p["library_hash"] == prov.library_hash()
-    assert (p["n_claims"], p["n_passed"], p["device"]) == (2, 1, "cpu")
+    assert p["key"] == current_key(find_chapter("tiny", book_root), "ci").value
+    assert "effdyn/compendium/claims.py" in p["key_parts"]["modules"]
+    assert (p["n_claims"], p["n_passed"], p["device"]) == (3, 1, "cpu")
     nb = json.loads(good_run.notebook.read_text())
     tagged = [c for c in nb["cells"] if PROVENANCE_TAG in c["metadata"].get("tags", [])]
     assert len(tagged) == 1 and "Profile **ci**" in "".join(tagged[0]["source"])
@@ -126,17 +137,18 @@ def test_failed_run_keeps_partial_notebook_and_earlier_result(good_run, book_roo
     assert "RuntimeError: asked to fail" in failed.error and "cell" in failed.error
     assert failed.folder.name == "ci.failed"
     assert failed.notebook.is_file()
-    assert len(failed.claims) == 2  # claims made before the failing cell survive
+    assert len(failed.claims) == 3  # claims made before the failing cell survive
     assert (good_run.folder / "provenance.json").read_bytes() == before
 
 
-def test_reuse_requires_every_input_hash_to_match(good_run, book_root, monkeypatch):
+def test_reuse_requires_the_key_to_match(good_run, book_root):
     chapter = find_chapter("tiny", book_root)
     assert reusable_run(chapter, "ci", book_root).folder == good_run.folder
     assert select_shown(chapter, "ci", book_root).status == "reused"
     assert reusable_run(chapter, "smoke", book_root) is None  # never ran with these params
-    monkeypatch.setattr(prov, "library_hash", lambda: "0" * 64)
-    assert reusable_run(chapter, "ci", book_root) is None
+    other = current_key(chapter, "ci")
+    other.parts["modules"]["effdyn/compendium/claims.py"] = "0" * 64
+    assert reusable_run(chapter, "ci", book_root, key=other) is None
 
 
 def test_reuse_refused_after_chapter_edit(good_run, book_root):
@@ -149,17 +161,22 @@ def test_reuse_refused_after_chapter_edit(good_run, book_root):
         path.write_text(original)
 
 
-def test_stored_paper_run_shown_only_while_chapter_unchanged(book_root, monkeypatch):
+def test_stored_paper_run_shown_only_while_chapter_unchanged(book_root):
     run = run_chapter("tiny", "paper", root=book_root, progress=False)
     stored = store_run(run.folder, book_root)
     assert stored == book_root / "book" / "stored" / "tiny" / "paper"
     chapter = find_chapter("tiny", book_root)
     shown = select_shown(chapter, "ci", book_root)
     assert shown.status == "stored-paper" and not shown.library_changed
-    monkeypatch.setattr(prov, "library_hash", lambda: "1" * 64)
+    prov_path = stored / "provenance.json"
+    original_prov = prov_path.read_text()
+    data = json.loads(original_prov)
+    data["key_parts"]["modules"]["effdyn/compendium/claims.py"] = "1" * 64
+    prov_path.write_text(json.dumps(data))
     shown = select_shown(chapter, "ci", book_root)
     assert shown.library_changed and "library has changed" in shown.note()
-    monkeypatch.undo()
+    assert "effdyn/compendium/claims.py" in shown.note()
+    prov_path.write_text(original_prov)
     path = book_root / "chapters" / "tiny.md"
     original = path.read_text()
     try:
@@ -179,9 +196,11 @@ def test_store_refuses_failed_runs(book_root):
 def test_scorecard_gathers_claims(good_run):
     record = read_run(good_run.folder)
     text = scorecard_text([record])
-    assert "1/2 claims pass in 1 chapters" in text
+    assert "1/3 claims pass in 1 chapters" in text
     md = scorecard_markdown([record], {"boom": "cell 3 raised"})
-    assert "| sum of 0..n-1 | 4950 | 4950 | exact | rtol 1e-12 | pass | ci | cpu |" in md
+    row = "| sum of 0..n-1 | 4950 | 4950 | exact | rtol 1e-12 | discretisation |  | pass |  | ci |"
+    assert row in md
+    assert "| exact 2, threshold 1 | 2 | 0 | 0 | not checked |" in md  # counts per kind
     assert "**FAIL**" in md and "**boom**: cell 3 raised" in md
 
 
@@ -198,7 +217,7 @@ def test_build_isolates_failures_and_names_them(good_run, book_root, capsys):
     tags = [c["metadata"].get("tags", []) for c in staged["cells"]]
     injected = [t for t in tags if "injected-parameters" in t]
     assert injected and all("hide-input" in t for t in injected)
-    assert "showing reused ci run" in out.out  # tiny was not rerun
+    assert "tiny: reused (key" in out.out  # tiny was not rerun
     toc = (src / "_toc.yml").read_text()
     assert "chapters/tiny" in toc and "scorecard" in toc
     assert "4950" in (src / "scorecard.md").read_text()
@@ -256,3 +275,103 @@ def test_quote_in_a_parameter_comment_is_refused():
     }
     with pytest.raises(CompendiumError, match="line 2: a quote in a trailing comment"):
         _literal_assignments("n = 2\ndt = 5e-5  # the bonds' limit\n")
+
+
+def _staged_without_status(root: Path, slug: str) -> list:
+    nb = json.loads((root / "book" / "_build" / "src" / "chapters" / f"{slug}.ipynb").read_text())
+    return [c for c in nb["cells"] if "effdyn-status" not in c["metadata"].get("tags", [])]
+
+
+def test_incremental_build_reruns_exactly_what_changed(tmp_path, capsys):
+    root = make_checkout(tmp_path)
+    stored = root / "book" / "stored"
+    assert build_book(html=False, root=root, jobs=2) == 0
+    out = capsys.readouterr().out
+    assert "tiny: executed (no kept run)" in out and "alpha: executed (no kept run)" in out
+    assert "budget report" in out and "2 executed" in out
+    for slug in ("tiny", "alpha"):  # committed runs, shrunk, with their key
+        record = read_run(stored / slug / "ci")
+        assert record.ok and record.provenance["key"]
+    first = {s: _staged_without_status(root, s) for s in ("tiny", "alpha")}
+
+    # every key matches: nothing runs, and the same book is staged
+    assert build_book(html=False, root=root, jobs=2) == 0
+    out = capsys.readouterr().out
+    assert "tiny: reused (key" in out and "alpha: reused (key" in out and "0 executed" in out
+    assert {s: _staged_without_status(root, s) for s in ("tiny", "alpha")} == first
+    assert "reused, run of" in (root / "book" / "_build" / "src" / "scorecard.md").read_text()
+
+    # a module that alpha imports (transitively) changes: only alpha reruns, and says why
+    beta = root / "lib" / "fixpkg" / "beta.py"
+    beta.write_text(beta.read_text() + "# a comment counts too\n")
+    assert build_book(html=False, root=root, jobs=2) == 0
+    out = capsys.readouterr().out
+    assert "tiny: reused (key" in out
+    assert "alpha: executed (changed: fixpkg/beta.py)" in out
+    assert (
+        "executed in this build" in (root / "book" / "_build" / "src" / "scorecard.md").read_text()
+    )
+
+    # a module nobody imports changes: nothing reruns
+    gamma = root / "lib" / "fixpkg" / "gamma.py"
+    gamma.write_text(gamma.read_text() + "# unused\n")
+    assert build_book(html=False, root=root, jobs=1) == 0
+    assert "0 executed" in capsys.readouterr().out
+
+    # --rebuild ignores every kept run
+    assert build_book(html=False, root=root, jobs=2, rebuild=True) == 0
+    out = capsys.readouterr().out
+    assert "tiny: executed (rebuild asked)" in out and "2 executed" in out
+
+
+def test_a_stale_run_is_never_shown_as_current(tmp_path, capsys):
+    root = make_checkout(tmp_path)
+    assert build_book(html=False, root=root) == 0
+    beta = root / "lib" / "fixpkg" / "beta.py"
+    beta.write_text(beta.read_text() + "BASE = 0\n")
+    capsys.readouterr()
+    assert build_book(html=False, root=root, execute=False) == 1
+    out = capsys.readouterr()
+    assert "alpha: stale (changed: fixpkg/beta.py)" in out.out
+    assert "FAILED alpha: stale run shown" in out.err
+    staged = (root / "book" / "_build" / "src" / "chapters" / "alpha.ipynb").read_text()
+    assert "This run is stale" in staged and "fixpkg/beta.py" in staged
+    assert "**stale** run of" in (root / "book" / "_build" / "src" / "scorecard.md").read_text()
+    assert "This run is stale" not in _staged_text(root, "tiny")
+
+
+def _staged_text(root: Path, slug: str) -> str:
+    return (root / "book" / "_build" / "src" / "chapters" / f"{slug}.ipynb").read_text()
+
+
+def test_a_failed_reexecution_keeps_the_committed_run(tmp_path, capsys):
+    root = make_checkout(tmp_path)
+    assert build_book(html=False, root=root) == 0
+    committed = root / "book" / "stored" / "alpha" / "ci" / "provenance.json"
+    before = committed.read_bytes()
+    beta = root / "lib" / "fixpkg" / "beta.py"
+    beta.write_text(beta.read_text() + "raise RuntimeError('broken beta')\n")
+    capsys.readouterr()
+    assert build_book(html=False, root=root) == 1
+    out = capsys.readouterr()
+    assert "FAILED alpha:" in out.err and "broken beta" in out.err
+    assert "tiny: reused" in out.out
+    assert committed.read_bytes() == before
+
+
+def test_check_seeds_finds_the_claim_whose_verdict_flips(tmp_path, capsys):
+    root = make_checkout(tmp_path, ("tiny",))
+    check = check_seeds("tiny", "ci", n_seeds=2, jobs=2, root=root)
+    assert check.seeds == [0, 1, 2]
+    # random.Random(s).random() for s = 0, 1, 2: 0.84, 0.13, 0.96
+    assert check.verdicts["a coin lands heads"] == [False, True, False]
+    assert check.fragile == ["a coin lands heads"]
+    assert check.verdicts["sum of 0..n-1"] == [True, True, True]
+    assert "<- fragile" in check.table()
+    assert read_seed_checks("tiny", "ci", root).fragile == check.fragile
+    assert build_book(html=False, root=root) == 0
+    assert "tiny: reused (key" in capsys.readouterr().out  # the seed check ran the ci run
+    scorecard = (root / "book" / "_build" / "src" / "scorecard.md").read_text()
+    assert "*fragile*" in scorecard and "| 1 (3 seeds) |" in scorecard
+    with pytest.raises(CompendiumError, match="no 'seed' parameter"):
+        check_seeds("alpha", root=make_checkout(tmp_path / "other", ("alpha",)))

@@ -1,8 +1,15 @@
-"""Building the book: run (or reuse) every chapter, stage the sources, run jupyter-book.
+"""Building the book: reuse or run every chapter, stage the sources, run jupyter-book.
 
-One failing chapter never stops the others; the build exits non-zero at the end and names every
-chapter that failed. An optional time budget makes a slow build fail loudly instead of silently
-stretching CI.
+A chapter is re-executed only when something it depends on changed: its key
+(:mod:`effdyn.compendium.dependencies`) hashes the chapter, its parameters, the library modules it
+imports, the versions of the packages they import and the Python version. A ``ci`` build keeps
+each executed run, shrunk, under ``book/stored/<slug>/ci/`` to be committed with the change that
+caused it, so that the next build (CI's included) reuses it.
+
+Chapters that must run execute ``jobs`` at a time, each in its own process with one thread. One
+failing chapter never stops the others: its earlier committed run is left untouched, the build
+exits non-zero at the end and names every chapter that failed. The build ends with a budget
+report: per chapter, whether it was reused or executed (and why), and its wall time.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -22,10 +31,12 @@ from effdyn.compendium.chapters import (
     known_slugs,
     repo_root,
 )
-from effdyn.compendium.runner import insert_markdown_cell, run_chapter
-from effdyn.compendium.runs import notebook_name, read_run
+from effdyn.compendium.dependencies import DependencyKey
+from effdyn.compendium.runner import insert_markdown_cell, run_in_subprocess
+from effdyn.compendium.runs import notebook_name, read_run, runs_dir, store_run
 from effdyn.compendium.scorecard import scorecard_markdown
-from effdyn.compendium.selection import Shown, select_shown
+from effdyn.compendium.seeds import read_seed_checks
+from effdyn.compendium.selection import Shown, current_key, select_shown, stale_run
 
 STATUS_TAG = "effdyn-status"
 BOOK_PAGES = ("_config.yml", "intro.md", "authoring.md", "bibliography.md", "references.bib")
@@ -52,7 +63,9 @@ def toc(parts: dict[str, dict], present: list[str]) -> dict:
     return {"format": "jb-book", "root": "intro", "parts": toc_parts}
 
 
-def stage(root: Path, shown: dict[str, Shown], missing: dict[str, str]) -> Path:
+def stage(
+    root: Path, shown: dict[str, Shown], missing: dict[str, str], profile: str = "ci"
+) -> Path:
     """Write the book's source folder (``book/_build/src``) and return it."""
     src = root / "book" / "_build" / "src"
     if src.exists():
@@ -67,8 +80,17 @@ def stage(root: Path, shown: dict[str, Shown], missing: dict[str, str]) -> Path:
         collapse_injected_parameters(target)
     parts = read_parts(root)
     (src / "_toc.yml").write_text(yaml.safe_dump(toc(parts, list(shown)), sort_keys=False))
-    records = [shown[s].record for p in parts.values() for s in p["chapters"] if s in shown]
-    (src / "scorecard.md").write_text(scorecard_markdown(records, missing), encoding="utf-8")
+    ordered = [shown[s] for p in parts.values() for s in p["chapters"] if s in shown]
+    seed_checks = {e.record.slug: read_seed_checks(e.record.slug, profile, root) for e in ordered}
+    (src / "scorecard.md").write_text(
+        scorecard_markdown(
+            [e.record for e in ordered],
+            missing,
+            runs={e.record.slug: e.run_label for e in ordered},
+            seed_checks={s: c for s, c in seed_checks.items() if c is not None},
+        ),
+        encoding="utf-8",
+    )
     return src
 
 
@@ -110,6 +132,63 @@ def _select_chapters(root: Path, only: list[str] | None) -> list[Chapter]:
     return [c for c in chapters if c.slug in only]
 
 
+@dataclass
+class Outcome:
+    """What the build did with one chapter, for the budget report."""
+
+    slug: str
+    action: str  # reused | executed | failed | stale | not run | stored-paper
+    wall_s: float = 0.0
+    key: str = ""
+    why: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """``reused (key abc123)`` or ``executed (changed: effdyn/sde/simulate.py)``."""
+        if self.action in ("reused", "stored-paper"):
+            return f"{self.slug}: {self.action} (key {self.key[:12]})"
+        return f"{self.slug}: {self.action} ({_why(self.why)})"
+
+
+def _why(changes: list[str], limit: int = 6) -> str:
+    if not changes:
+        return "no kept run"
+    if changes == ["rebuild asked"] or changes == ["no earlier key"]:
+        return changes[0]
+    text = ", ".join(changes[:limit])
+    more = f" and {len(changes) - limit} more" if len(changes) > limit else ""
+    return f"changed: {text}{more}"
+
+
+def budget_report(outcomes: list[Outcome], elapsed_s: float) -> str:
+    """The table printed at the end of a build: per chapter, what was done and how long it took."""
+    width = max([len("chapter"), *(len(o.slug) for o in outcomes)])
+    lines = [
+        f"{'chapter'.ljust(width)}  {'run':<12}  {'wall s':>7}  {'key':<12}  why",
+        f"{'-' * width}  {'-' * 12}  {'-' * 7}  {'-' * 12}  ---",
+    ]
+    for o in outcomes:
+        why = "" if o.action in ("reused", "stored-paper") else _why(o.why)
+        lines.append(
+            f"{o.slug.ljust(width)}  {o.action:<12}  {o.wall_s:7.1f}  {o.key[:12]:<12}  {why}"
+        )
+    executed = [o for o in outcomes if o.action in ("executed", "failed")]
+    reused = [o for o in outcomes if o.action in ("reused", "stored-paper")]
+    lines.append(
+        f"{len(executed)} executed ({sum(o.wall_s for o in executed):.0f} s of chapter time), "
+        f"{len(reused)} reused (they took {sum(o.wall_s for o in reused):.0f} s when made); "
+        f"sum of all chapters {sum(o.wall_s for o in outcomes):.0f} s; "
+        f"this build ran chapters for {elapsed_s:.0f} s of wall time"
+    )
+    return "\n".join(lines)
+
+
+def _tail(path: Path, n: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
 def build_book(
     profile: str = "ci",
     budget_minutes: float | None = None,
@@ -117,49 +196,151 @@ def build_book(
     html: bool = True,
     device: str | None = None,
     root: Path | None = None,
+    jobs: int = 2,
+    rebuild: bool = False,
+    execute: bool = True,
+    store: bool | None = None,
 ) -> int:
-    """Run or reuse every chapter, stage the book and build its HTML.
+    """Reuse or run every chapter, stage the book and build its HTML.
+
+    Parameters
+    ----------
+    profile : str
+        The profile of the runs the book shows (``ci``).
+    budget_minutes : float, optional
+        Fail loudly when running chapters takes longer; chapters not started by then are not run.
+    only : list of str, optional
+        Build only these chapters.
+    html : bool
+        Run jupyter-book at the end.
+    device : {"cpu", "cuda", None}
+        Device of executed chapters.
+    jobs : int
+        Chapters executed at a time (each in its own process, one thread each when ``jobs > 1``).
+    rebuild : bool
+        Ignore every kept run and execute all chapters (before a release, after upgrading
+        dependencies).
+    execute : bool
+        ``False``: execute nothing; a kept run whose key no longer matches is shown under a
+        "stale" banner, a chapter without any kept run is left out (and the build fails).
+    store : bool, optional
+        Keep each successful executed run under ``book/stored/<slug>/<profile>/`` (default: for
+        the ``ci`` profile).
 
     Returns
     -------
     int
-        0 when every chapter ran and the book built; 1 otherwise (the failures are named).
+        0 when every chapter has a current run and the book built; 1 otherwise (named).
     """
+    if jobs < 1:
+        raise CompendiumError("--jobs must be at least 1")
+    if rebuild and not execute:
+        raise CompendiumError("--rebuild and --no-execute contradict each other")
     root = root or repo_root()
+    store = (profile == "ci") if store is None else store
     chapters = _select_chapters(root, only)
     shown: dict[str, Shown] = {}
     failures: dict[str, str] = {}
-    t0 = time.perf_counter()
+    outcomes: dict[str, Outcome] = {}
+    to_run: list[tuple[Chapter, DependencyKey, list[str]]] = []
+
     for chapter in chapters:
-        entry = select_shown(chapter, profile, root)
+        key = current_key(chapter, profile)
+        entry = None if rebuild else select_shown(chapter, profile, root, key)
         if entry is not None:
-            print(f"{chapter.slug}: showing {entry.status} {entry.record.profile} run")
-            shown[chapter.slug] = entry
-            continue
-        elapsed_min = (time.perf_counter() - t0) / 60
-        if budget_minutes is not None and elapsed_min > budget_minutes:
-            failures[chapter.slug] = (
-                f"not run: the build's budget of {budget_minutes:g} min was spent "
-                f"({elapsed_min:.1f} min elapsed)"
+            action = "stored-paper" if entry.status == "stored-paper" else "reused"
+            outcome = Outcome(
+                chapter.slug,
+                action,
+                float(entry.record.provenance.get("wall_time_s", 0.0)),
+                str(entry.record.provenance.get("key", "")),
             )
-            print(f"{chapter.slug}: {failures[chapter.slug]}", file=sys.stderr)
+            shown[chapter.slug], outcomes[chapter.slug] = entry, outcome
+            print(outcome.line())
             continue
-        print(f"{chapter.slug}: running the {profile} profile ...", flush=True)
-        result = run_chapter(chapter, profile, device=device, root=root, progress=False)
-        print(result.summary(), flush=True)
-        record = read_run(result.folder)
-        if not result.ok:
-            failures[chapter.slug] = result.error or "failed"
-        if record is not None:
-            shown[chapter.slug] = Shown(record=record, status="fresh" if result.ok else "failed")
-    run_minutes = (time.perf_counter() - t0) / 60
-    print(f"chapters done in {run_minutes:.1f} min")
-    if budget_minutes is not None and run_minutes > budget_minutes:
+        stale = stale_run(chapter, profile, root, key)
+        if not execute:
+            if stale is not None:
+                shown[chapter.slug] = stale
+                outcomes[chapter.slug] = Outcome(
+                    chapter.slug,
+                    "stale",
+                    0.0,
+                    str(stale.record.provenance.get("key", "")),
+                    stale.changes,
+                )
+                failures[chapter.slug] = "stale run shown (the build was told not to execute)"
+            else:
+                outcomes[chapter.slug] = Outcome(chapter.slug, "not run", why=["no kept run"])
+                failures[chapter.slug] = "no kept run, and the build was told not to execute"
+            print(outcomes[chapter.slug].line())
+            continue
+        why = ["rebuild asked"] if rebuild else (stale.changes if stale else [])
+        to_run.append((chapter, key, why))
+
+    t0 = time.perf_counter()
+    if to_run:
+        from tqdm.auto import tqdm
+
+        def task(item: tuple[Chapter, DependencyKey, list[str]]):
+            chapter = item[0]
+            elapsed_min = (time.perf_counter() - t0) / 60
+            if budget_minutes is not None and elapsed_min > budget_minutes:
+                return item, None, None, elapsed_min
+            out = runs_dir(root) / chapter.slug / profile
+            log = run_in_subprocess(chapter.slug, profile, out, root, device, jobs > 1)
+            return item, out, log, elapsed_min
+
+        bar = tqdm(total=len(to_run), desc=f"chapters ({jobs} at a time)", unit="chapter")
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(task, item) for item in to_run]
+            for future in as_completed(futures):
+                (chapter, key, why), out, log, elapsed_min = future.result()
+                slug = chapter.slug
+                if out is None:
+                    failures[slug] = (
+                        f"not run: the build's budget of {budget_minutes:g} min was spent "
+                        f"({elapsed_min:.1f} min elapsed)"
+                    )
+                    outcomes[slug] = Outcome(slug, "not run", why=["budget spent"])
+                    bar.write(f"{slug}: {failures[slug]}", file=sys.stderr)
+                    bar.update()
+                    continue
+                record = read_run(out)
+                ok = record is not None and record.provenance.get("key") == key.value
+                if not ok:
+                    failed = read_run(out.with_name(out.name + ".failed"))
+                    error = (failed.provenance.get("error") if failed else None) or (
+                        "the run left no record; its log ends with:\n" + _tail(log)
+                    )
+                    failures[slug] = str(error)
+                    wall = float(failed.provenance["wall_time_s"]) if failed else 0.0
+                    outcomes[slug] = Outcome(slug, "failed", wall, key.value, why)
+                    if failed is not None:
+                        shown[slug] = Shown(record=failed, status="failed")
+                    bar.write(f"{slug}: FAILED ({error}); log {log}", file=sys.stderr)
+                else:
+                    if store:
+                        record = read_run(store_run(out, root)) or record
+                    passed = sum(c.passed for c in record.claims)
+                    wall = float(record.provenance["wall_time_s"])
+                    outcomes[slug] = Outcome(slug, "executed", wall, key.value, why)
+                    shown[slug] = Shown(record=record, status="fresh")
+                    bar.write(
+                        f"{outcomes[slug].line()}: {wall:.0f} s, "
+                        f"{passed}/{len(record.claims)} claims pass"
+                    )
+                bar.update()
+        bar.close()
+    elapsed = time.perf_counter() - t0
+    ordered = [outcomes[c.slug] for c in chapters if c.slug in outcomes]
+    print("\nbudget report\n" + budget_report(ordered, elapsed))
+    if budget_minutes is not None and elapsed / 60 > budget_minutes:
         failures.setdefault(
-            "(budget)", f"running chapters took {run_minutes:.1f} min > {budget_minutes:g} min"
+            "(budget)", f"running chapters took {elapsed / 60:.1f} min > {budget_minutes:g} min"
         )
 
-    src = stage(root, shown, {s: why for s, why in failures.items() if s not in shown})
+    src = stage(root, shown, {s: why for s, why in failures.items() if s not in shown}, profile)
     book_ok = True
     if html:
         html_out = root / "book" / "_build" / "html"

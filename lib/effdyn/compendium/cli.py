@@ -68,15 +68,37 @@ def _cmd_build(args: argparse.Namespace) -> int:
         only=args.only,
         html=not args.no_html,
         device=args.device,
+        jobs=args.jobs,
+        rebuild=args.rebuild,
+        execute=not args.no_execute,
     )
+
+
+def _cmd_check_seeds(args: argparse.Namespace) -> int:
+    from effdyn.compendium.seeds import check_seeds
+
+    fragile = 0
+    for slug in args.slugs:
+        print(
+            f"{slug}: running the {args.profile} profile at {args.seeds + 1} seeds ...", flush=True
+        )
+        check = check_seeds(
+            slug, profile=args.profile, n_seeds=args.seeds, jobs=args.jobs, device=args.device
+        )
+        print(check.table(), flush=True)
+        fragile += len(check.fragile)
+    print(f"{fragile} fragile claim(s) in {len(args.slugs)} chapter(s)")
+    return 0
 
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
     from effdyn.compendium.scorecard import scorecard_text
+    from effdyn.compendium.seeds import read_seed_checks
     from effdyn.compendium.selection import select_shown
 
     shown = [s for s in (select_shown(c, args.profile) for c in all_chapters()) if s]
-    print(scorecard_text([s.record for s in shown]))
+    checks = {s.record.slug: read_seed_checks(s.record.slug, args.profile) for s in shown}
+    print(scorecard_text([s.record for s in shown], {k: v for k, v in checks.items() if v}))
     return 0
 
 
@@ -122,7 +144,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="SLUG", help="run only these chapters")
     p.add_argument("--no-html", action="store_true", help="run chapters, skip jupyter-book")
     p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when present")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="chapters executed at a time (default 2, one thread each)",
+    )
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="ignore every kept run and execute all chapters (before a release, after upgrades)",
+    )
+    p.add_argument(
+        "--no-execute",
+        action="store_true",
+        help="execute nothing: show kept runs, stale ones under a banner (exits non-zero if any)",
+    )
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "check-seeds", help="rerun chapters with other seeds and report claims whose verdict flips"
+    )
+    p.add_argument("slugs", nargs="+", metavar="SLUG", help="the chapter(s)")
+    p.add_argument("--profile", default="ci")
+    p.add_argument("--seeds", type=int, default=3, help="how many other seeds (default 3)")
+    p.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
+    p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when present")
+    p.set_defaults(func=_cmd_check_seeds)
 
     p = sub.add_parser("scorecard", help="print the table of all claims of the shown runs")
     p.add_argument("--profile", default="ci")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -28,6 +30,7 @@ from effdyn.compendium.claims import (
     read_claims,
     to_json,
 )
+from effdyn.compendium.dependencies import dependency_key
 from effdyn.compendium.runs import (
     CLAIMS_NAME,
     PROVENANCE_NAME,
@@ -122,7 +125,9 @@ def provenance_markdown(provenance: dict[str, Any]) -> str:
         f"Parameters: {params} (changed on the command line: {changed}).\n\n"
         f"Hashes: chapter `{provenance['chapter_hash'][:12]}`, "
         f"library `{provenance['library_hash'][:12]}`, "
-        f"parameters `{provenance['parameters_hash'][:12]}`.\n"
+        f"parameters `{provenance['parameters_hash'][:12]}`; dependency key "
+        f"`{str(provenance.get('key', ''))[:12]}` "
+        f"({len(provenance.get('key_parts', {}).get('modules', {}))} library modules).\n"
         "```"
     )
 
@@ -195,6 +200,7 @@ def run_chapter(
     chapter = slug if isinstance(slug, Chapter) else find_chapter(slug, root)
     params = chapter.parameters(profile, overrides)
     device_name = resolve_device(device)
+    key = dependency_key(chapter.path, params)  # the sources as they are when the run starts
     out_dir = Path(out_dir) if out_dir else runs_dir(root) / chapter.slug / profile
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -250,6 +256,8 @@ def run_chapter(
         "chapter_hash": prov.chapter_hash(chapter.path),
         "library_hash": prov.library_hash(),
         "parameters_hash": prov.parameters_hash(params),
+        "key": key.value,
+        "key_parts": key.parts,
         "started": started.strftime("%Y-%m-%d %H:%M UTC"),
         "wall_time_s": round(wall, 2),
         "ok": error is None,
@@ -276,3 +284,42 @@ def run_chapter(
         claims=claims,
         error=error,
     )
+
+
+#: Environment that keeps a chapter's kernel on one thread (when chapters run side by side).
+SINGLE_THREAD_ENV = {
+    name: "1"
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
+}
+
+
+def run_in_subprocess(
+    slug: str,
+    profile: str,
+    out_dir: Path,
+    root: Path,
+    device: str | None = None,
+    single_thread: bool = False,
+    overrides: dict[str, Any] | None = None,
+) -> Path:
+    """Run one chapter through ``effdyn run`` in a fresh process and return its log file.
+
+    The run folder is ``out_dir`` on success and ``<out_dir>.failed`` otherwise (see
+    :func:`run_chapter`); an earlier run left in ``out_dir`` is removed first, so that what is
+    there afterwards is this run's. The log (``<out_dir>.log``) holds the command's output.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    log = out_dir.with_name(out_dir.name + ".log")
+    command = [sys.executable, "-m", "effdyn.compendium.cli", "run", slug, "--profile", profile]
+    command += ["--out", str(out_dir), "--quiet"]
+    if device:
+        command += ["--device", device]
+    for name, value in (overrides or {}).items():
+        command += ["-p", name, repr(value)]
+    env = os.environ | {"EFFDYN_ROOT": str(root)} | (SINGLE_THREAD_ENV if single_thread else {})
+    with open(log, "w", encoding="utf-8") as fh:
+        subprocess.run(command, env=env, stdout=fh, stderr=subprocess.STDOUT, check=False)
+    return log

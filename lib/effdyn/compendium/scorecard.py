@@ -1,18 +1,50 @@
-"""The scorecard: every claim of every chapter, gathered from run records, never by hand."""
+"""The scorecard: every claim of every chapter, gathered from run records, never by hand.
+
+Beside each verdict it shows what a reader needs to weigh it: the kind of reference (and how many
+of a chapter's claims test against an independent one), where the tolerance comes from, whether
+the claim rules out its null prediction, whether its noise is wider than its tolerance, and
+whether its verdict flipped in the chapter's last seed check.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from effdyn.compendium.claims import INDEPENDENT_KINDS, REFERENCE_KINDS, Claim
 from effdyn.compendium.runs import RunRecord
 
+if TYPE_CHECKING:
+    from effdyn.compendium.seeds import SeedCheck
 
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else f"{x:.4g}"
 
 
-def scorecard_rows(records: list[RunRecord]) -> list[dict[str, str]]:
+def _fragile(check: SeedCheck | None) -> set[str]:
+    return set(check.fragile) if check is not None else set()
+
+
+def claim_flags(c: Claim, fragile: set[str]) -> list[str]:
+    """Short warnings for one claim: not discriminating, noise-limited, fragile."""
+    flags = []
+    if c.discriminates is False:
+        flags.append("does not discriminate")
+    if c.noise_limited:
+        flags.append("noise-limited")
+    if c.name in fragile:
+        flags.append("fragile")
+    return flags
+
+
+def scorecard_rows(
+    records: list[RunRecord], seed_checks: dict[str, SeedCheck] | None = None
+) -> list[dict[str, str]]:
     """One row per claim, with the fields of :data:`COLUMNS`."""
     rows = []
     for record in records:
+        fragile = _fragile((seed_checks or {}).get(record.slug))
         for c in record.claims:
             rows.append(
                 {
@@ -22,7 +54,10 @@ def scorecard_rows(records: list[RunRecord]) -> list[dict[str, str]]:
                     "reference": _fmt(c.reference),
                     "kind": c.kind,
                     "tolerance": c.tolerance,
+                    "from": c.tolerance_from or "?",
+                    "null": _fmt(c.null),
                     "result": "pass" if c.passed else "FAIL",
+                    "flags": ", ".join(claim_flags(c, fragile)),
                     "profile": record.profile,
                     "device": str(record.provenance.get("device", c.device)),
                 }
@@ -37,15 +72,20 @@ COLUMNS = (
     "reference",
     "kind",
     "tolerance",
+    "from",
+    "null",
     "result",
+    "flags",
     "profile",
     "device",
 )
 
 
-def scorecard_text(records: list[RunRecord]) -> str:
+def scorecard_text(
+    records: list[RunRecord], seed_checks: dict[str, SeedCheck] | None = None
+) -> str:
     """A plain-text table for the terminal."""
-    rows = scorecard_rows(records)
+    rows = scorecard_rows(records, seed_checks)
     if not rows:
         return "no claims: no chapter has a current run (run `effdyn build` or `effdyn run SLUG`)"
     widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in COLUMNS}
@@ -61,42 +101,97 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def scorecard_markdown(records: list[RunRecord], missing: dict[str, str] | None = None) -> str:
-    """The book's scorecard page."""
-    rows = scorecard_rows(records)
-    passed = sum(r["result"] == "pass" for r in rows)
+def _kind_counts(claims: list[Claim]) -> str:
+    counts = Counter(c.kind for c in claims)
+    return ", ".join(f"{kind} {counts[kind]}" for kind in REFERENCE_KINDS if counts[kind])
+
+
+def scorecard_markdown(
+    records: list[RunRecord],
+    missing: dict[str, str] | None = None,
+    runs: dict[str, str] | None = None,
+    seed_checks: dict[str, SeedCheck] | None = None,
+) -> str:
+    """The book's scorecard page.
+
+    Parameters
+    ----------
+    records : list of RunRecord
+        The runs the book shows, in the book's order.
+    missing : dict, optional
+        Chapters without a current run, and why.
+    runs : dict, optional
+        Per chapter, how this build got its run (``reused, run of ...``, ``executed ...``).
+    seed_checks : dict, optional
+        Per chapter, its last seed check (claims that flipped are marked fragile).
+    """
+    seed_checks = seed_checks or {}
+    runs = runs or {}
+    rows = scorecard_rows(records, seed_checks)
+    all_claims = [c for r in records for c in r.claims]
+    passed = sum(c.passed for c in all_claims)
+    independent = sum(c.kind in INDEPENDENT_KINDS for c in all_claims)
+    weak = sum(c.discriminates is False for c in all_claims)
+    noisy = sum(c.noise_limited for c in all_claims)
+    fragile = sum(len(_fragile(seed_checks.get(r.slug))) for r in records)
+    kinds = "; ".join(f"*{k}*: {v}" for k, v in REFERENCE_KINDS.items())
     out = [
         "# Scorecard",
         "",
         "Every comparison that a chapter makes with a reference, as the chapter recorded it "
-        "(generated when the book was built; nothing here is typed by hand). *Kind* says what "
-        "the reference is: a number printed in the paper, an exact formula, a converged grid "
-        "solution, a brute-force simulation, a peer package, or (*comparison*) another of our "
-        "own results or a threshold we chose, for the paper's qualitative statements. A failing "
-        "claim is reported, not hidden.",
+        "(generated when the book was built; nothing here is typed by hand). A failing claim is "
+        "reported, not hidden.",
         "",
-        f"**{passed} of {len(rows)} claims pass, in {len(records)} chapters.**",
+        f"*Kind* says what the reference is ({kinds}). The first six are independent of the "
+        "method under test. *From* says where the tolerance comes from (*statistical*: computed "
+        "from the standard errors; *discretisation*; *paper*: the accuracy the paper states; "
+        "*chosen*). *Null* is the naive prediction the claim must rule out. Flags: *does not "
+        "discriminate* (the null passes the same test), *noise-limited* (the noise band is "
+        "wider than the tolerance: the verdict is not yet significant), *fragile* (the verdict "
+        "flipped when the chapter was rerun with other seeds, `effdyn check-seeds`).",
         "",
-        "| chapter | claims passing | profile shown | device | run |",
-        "|---|---|---|---|---|",
-        *(
-            f"| {{doc}}`{r.slug} <chapters/{r.slug}>` | {sum(c.passed for c in r.claims)}"
-            f"/{len(r.claims)} | {r.profile} | {r.provenance.get('device_description', '')} | "
-            f"{r.provenance.get('started', '')} |"
-            for r in records
-        ),
+        f"**{passed} of {len(all_claims)} claims pass, in {len(records)} chapters; "
+        f"{independent} test against an independent reference; {weak} do not discriminate, "
+        f"{noisy} are noise-limited, {fragile} are fragile.**",
+        "",
+        "| chapter | claims passing | by kind | independent | not discriminating "
+        "| noise-limited | fragile (seeds checked) | profile shown | device | run |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        claims = r.claims
+        check = seed_checks.get(r.slug)
+        if check is None:
+            fragile_cell = "not checked"
+        else:
+            fragile_cell = f"{len(check.fragile)} ({len(check.seeds)} seeds)"
+            if check.key != r.provenance.get("key"):
+                fragile_cell += ", checked on an earlier version"
+        out.append(
+            f"| {{doc}}`{r.slug} <chapters/{r.slug}>` | {sum(c.passed for c in claims)}"
+            f"/{len(claims)} | {_kind_counts(claims)} | "
+            f"{sum(c.kind in INDEPENDENT_KINDS for c in claims)} | "
+            f"{sum(c.discriminates is False for c in claims)} | "
+            f"{sum(c.noise_limited for c in claims)} | {fragile_cell} | {r.profile} | "
+            f"{r.provenance.get('device_description', '')} | "
+            f"{runs.get(r.slug, r.provenance.get('started', ''))} |"
+        )
+    out += [
         "",
         "## Every claim",
         "",
-        "| chapter | claim | ours | reference | kind | tolerance | result | profile | device |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| chapter | claim | ours | reference | kind | tolerance | from | null | result "
+        "| flags | profile | device |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         result = "pass" if r["result"] == "pass" else "**FAIL**"
         link = f"{{doc}}`{r['chapter']} <chapters/{r['chapter']}>`"
+        flags = f"*{r['flags']}*" if r["flags"] else ""
         out.append(
             f"| {link} | {_cell(r['claim'])} | {r['ours']} | {r['reference']} | {r['kind']} | "
-            f"{_cell(r['tolerance'])} | {result} | {r['profile']} | {r['device']} |"
+            f"{_cell(r['tolerance'])} | {r['from']} | {r['null']} | {result} | {flags} | "
+            f"{r['profile']} | {r['device']} |"
         )
     if missing:
         out += ["", "## Chapters without a current run", ""]
