@@ -20,11 +20,18 @@ from effdyn.fields import (
     momentum,
     solve,
 )
-from effdyn.fields.analysis import centre_series, entropy_measures, phase_space_stats
+from effdyn.fields.analysis import (
+    centre_series,
+    entropy_measures,
+    interpolated_maxima,
+    phase_space_stats,
+)
 from effdyn.fields.collisions import (
+    CollisionOutcome,
     collision_outcomes,
     critical_velocity,
     kink_antikink_state,
+    refine_critical_velocity,
     zero_crossings,
 )
 from effdyn.fields.package_ics import (
@@ -247,6 +254,61 @@ def test_kink_centres_and_collision_outcomes():
     assert (lo, hi) == (0.1, 0.3) and est == pytest.approx(0.2)
     with pytest.raises(ValueError, match="lower the velocities"):
         critical_velocity([fast, fast])
+
+
+def _step_outcomes(vs, v_c):
+    """Outcomes of a model transition: one-bounce reflection iff v > v_c, else a bion."""
+    return [
+        CollisionOutcome(v, 1, True, 10.0, 0.1)
+        if v > v_c
+        else CollisionOutcome(v, 9, False, 0.0, math.nan)
+        for v in vs
+    ]
+
+
+def test_refinement_shrinks_the_bracket_around_the_step():
+    v_c = 0.25983
+    calls = []
+
+    def simulate(vs):
+        calls.append(list(vs))
+        return _step_outcomes(vs, v_c)
+
+    coarse = _step_outcomes([0.20, 0.25, 0.30], v_c)
+    est, lo, hi, out = refine_critical_velocity(simulate, coarse, n_per_round=4, rounds=3)
+    assert lo < v_c < hi
+    assert hi - lo == pytest.approx(0.05 / 5**3)
+    assert len(calls) == 3 and all(len(c) == 4 for c in calls) and len(out) == 3 + 12
+    assert est == pytest.approx(0.5 * (lo + hi))
+    # bisection; a two-bounce escape below v_c does not count as a reflection
+    window = [CollisionOutcome(0.2597, 2, True, 10.0, 0.1)]
+    est, lo, hi, _ = refine_critical_velocity(
+        lambda vs: _step_outcomes(vs, v_c), coarse + window, n_per_round=1, rounds=10
+    )
+    assert lo < v_c < hi and hi - lo < 0.0427 / 2**10 + 1e-12
+    with pytest.raises(ValueError, match="n_per_round"):
+        refine_critical_velocity(simulate, coarse, n_per_round=0)
+    with pytest.raises(ValueError, match="outcomes for"):
+        refine_critical_velocity(lambda vs: [], coarse)
+
+
+def test_interpolated_maxima_recover_peaks_between_samples():
+    h = 0.4
+    t = torch.arange(0.0, 40.0, h, dtype=torch.float64)
+    omega, phase = 0.5, 0.3
+    times, values = interpolated_maxima(torch.cos(omega * t + phase), t)
+    true_times = (2 * math.pi * torch.arange(1, 4, dtype=torch.float64) - phase) / omega
+    assert len(values) == 3
+    assert torch.allclose(times, true_times, atol=1e-3)
+    sampled_error = 1.0 - float(torch.cos(omega * t + phase).max())
+    assert float((1.0 - values).abs().max()) < 1e-4 < sampled_error
+    # a series that starts at its peak does not report the initial sample
+    times, values = interpolated_maxima(torch.cos(omega * t), t)
+    assert len(values) == 3 and float(times[0]) > 12.0
+    times, values = interpolated_maxima(torch.cos(omega * t), t, t_min=20.0)
+    assert len(values) == 2 and float(times[0]) > 20.0
+    with pytest.raises(ValueError, match="uniformly"):
+        interpolated_maxima(t, t**2)
 
 
 # ---------------------------------------------------------------- the package

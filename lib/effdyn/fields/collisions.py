@@ -11,6 +11,7 @@ is read from that time series and from the zero crossings (kink centres) at the 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -26,7 +27,15 @@ __all__ = [
     "CollisionOutcome",
     "collision_outcomes",
     "critical_velocity",
+    "refine_critical_velocity",
 ]
+
+
+def _as_floats(velocities: torch.Tensor | Sequence[float]) -> list[float]:
+    """Python floats in double precision (a list of floats must not pass through float32)."""
+    if isinstance(velocities, torch.Tensor):
+        return [float(v) for v in velocities.reshape(-1).tolist()]
+    return [float(v) for v in velocities]
 
 
 def kink_antikink_state(
@@ -52,7 +61,7 @@ def kink_antikink_state(
             f"separation={separation!r} leaves no room on a domain of length {grid.length:g}"
         )
     scalar = isinstance(velocities, (int, float))
-    vs = [float(velocities)] if scalar else [float(v) for v in torch.as_tensor(velocities)]
+    vs = [float(velocities)] if scalar else _as_floats(velocities)
     phis, pis = [], []
     for v in vs:
         if not 0.0 <= v < 1.0:
@@ -148,7 +157,7 @@ def collision_outcomes(
 
     The snapshots must be frequent enough to resolve a bounce (every ~0.5 time units or less).
     """
-    vs = [float(v) for v in torch.as_tensor(velocities)]
+    vs = _as_floats(velocities)
     if sol.phi.dim() != 3 or sol.phi.shape[1] != len(vs):
         raise ValueError(
             f"sol.phi must have shape (n_t, {len(vs)}, n) for {len(vs)} velocities, "
@@ -198,3 +207,61 @@ def critical_velocity(outcomes: list[CollisionOutcome]) -> tuple[float, float, f
         raise ValueError("every scanned velocity reflects after one bounce: lower the velocities")
     lower, upper = rows[i - 1].velocity, rows[i].velocity
     return 0.5 * (lower + upper), lower, upper
+
+
+def refine_critical_velocity(
+    simulate: Callable[[list[float]], list[CollisionOutcome]],
+    outcomes: list[CollisionOutcome],
+    *,
+    n_per_round: int = 8,
+    rounds: int = 2,
+) -> tuple[float, float, float, list[CollisionOutcome]]:
+    """Narrow the bracket of :func:`critical_velocity` by batched subdivision (bisection-like).
+
+    Each round simulates ``n_per_round`` velocities spaced evenly strictly inside the current
+    bracket ``(lower, upper)`` (one batched run) and recomputes the bracket from all outcomes so
+    far, so the width shrinks by a factor ``n_per_round + 1`` per round (``n_per_round = 1`` is
+    bisection). Below :math:`v_c` no run reflects after a single bounce (the escape windows
+    need two or more), so the predicate "reflects after one bounce" is a step in :math:`v` and
+    the subdivision keeps the step inside the bracket.
+
+    Parameters
+    ----------
+    simulate : callable
+        ``simulate(velocities) -> list[CollisionOutcome]``, one outcome per velocity (e.g. a
+        batched :func:`~effdyn.fields.integrators.solve` followed by :func:`collision_outcomes`).
+    outcomes : list of CollisionOutcome
+        A coarse scan that brackets the transition (see :func:`critical_velocity`).
+    n_per_round : int
+        Velocities per round (>= 1).
+    rounds : int
+        Number of rounds (>= 0).
+
+    Returns
+    -------
+    estimate, lower, upper : float
+        As :func:`critical_velocity`, for the refined bracket.
+    outcomes : list of CollisionOutcome
+        All outcomes, the coarse scan followed by those of the rounds.
+
+    Raises
+    ------
+    ValueError
+        For ``n_per_round < 1``, ``rounds < 0``, a scan that does not bracket the transition, or
+        a ``simulate`` that does not return one outcome per velocity.
+    """
+    if n_per_round < 1:
+        raise ValueError(f"n_per_round must be at least 1, got {n_per_round!r}")
+    if rounds < 0:
+        raise ValueError(f"rounds must be non-negative, got {rounds!r}")
+    out = list(outcomes)
+    est, lower, upper = critical_velocity(out)
+    for _ in range(rounds):
+        width = upper - lower
+        vs = [lower + width * (i + 1) / (n_per_round + 1) for i in range(n_per_round)]
+        new = simulate(vs)
+        if len(new) != len(vs):
+            raise ValueError(f"simulate returned {len(new)} outcomes for {len(vs)} velocities")
+        out.extend(new)
+        est, lower, upper = critical_velocity(out)
+    return est, lower, upper, out
