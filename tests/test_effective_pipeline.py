@@ -53,6 +53,37 @@ def test_polynomial_regression_is_exact_on_noise_free_polynomial_increments():
     assert torch.allclose(model.diffusion(test), torch.as_tensor(a).expand(50, 2), atol=1e-9)
 
 
+def test_polynomial_regression_standard_errors_match_the_spread_over_replicates():
+    """Sandwich standard errors of drift and diffusion coefficients: the spread of 200 fits.
+
+    Exact OU transitions with state-dependent noise level in the lag (heteroscedastic squared
+    residuals): the standard deviation of each coefficient over independent data sets must
+    match the mean reported standard error, and the parametric draws must have that spread.
+    """
+    rng = np.random.default_rng(4)
+    theta, sigma, tau, n = 1.0, 0.6, 0.05, 2000
+    fits = []
+    for _ in range(200):
+        z0 = rng.uniform(-2, 2, (n, 1))
+        mean = z0 * np.exp(-theta * tau)
+        sd = sigma * np.sqrt((1 - np.exp(-2 * theta * tau)) / (2 * theta))
+        zt = mean + sd * rng.standard_normal((n, 1))
+        fits.append(PolynomialCoefficients(1, diffusion_degree=0).fit(z0, zt, tau))
+    drift = np.array([f.drift_coef_[:, 0] for f in fits])
+    diff = np.array([f.diffusion_coef_[0, 0] for f in fits])
+    se_drift = np.mean([f.drift_coef_stderr_[:, 0] for f in fits], axis=0)
+    se_diff = np.mean([f.diffusion_coef_stderr_[0, 0] for f in fits])
+    # the std over 200 replicates is itself known to about 5 %
+    assert drift.std(0, ddof=1) == pytest.approx(se_drift, rel=0.15)
+    assert diff.std(ddof=1) == pytest.approx(se_diff, rel=0.15)
+    # Gaussian residuals: Var(a_hat) = 2 a^2 / n
+    assert se_diff == pytest.approx(np.sqrt(2 / n) * diff.mean(), rel=0.1)
+    draws = fits[0].sample_models(400, seed=1)
+    spread = np.std([m.drift_coef[1, 0] for m in draws])
+    assert spread == pytest.approx(fits[0].drift_coef_stderr_[1, 0], rel=0.15)
+    assert np.all([m.diffusion_coef[1, 0] == 0.0 for m in draws])  # unfitted stays zero
+
+
 def slow_fast_bursts(eps, n, frames, seed, save_every=2):
     """Bursts from a box around the manifold, saved every ``save_every`` steps of 0.05 eps."""
     system = SlowFastDoubleWell(eps, 0.7, 0.1)

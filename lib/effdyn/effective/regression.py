@@ -200,6 +200,12 @@ class PolynomialCoefficients:
         The multi-indices of the dictionary.
     drift_coef_, diffusion_coef_ : numpy.ndarray ``(P, d)``
         The coefficients.
+    drift_cov_, diffusion_cov_ : numpy.ndarray ``(d, P, P)``
+        Their sandwich (heteroscedasticity-robust) covariances, per component, valid for
+        increments whose errors are martingale differences (consecutive lags of a burst
+        included); zero rows and columns for the diffusion terms above ``diffusion_degree``.
+    n_increments_ : int
+        Number of increments fitted.
     """
 
     bibtex = FENG_2023 + "\n" + KRAMERS_MOYAL
@@ -251,10 +257,70 @@ class PolynomialCoefficients:
             rhs_a += f[:, keep].T @ ((resid * resid).mean(1) / tau)
         diff_coef = torch.zeros_like(drift_coef)
         diff_coef[keep] = self._solve(gram[keep][:, keep], rhs_a)
+        # sandwich (heteroscedasticity-robust) covariances of both regressions
+        meat_b = torch.zeros(d, n_features, n_features, **opts)
+        meat_a = torch.zeros(d, len(keep), len(keep), **opts)
+        for start in range(0, n, CHUNK_ROWS):
+            f = hermite_features(z0[start : start + CHUNK_ROWS], self.indices_)
+            chunk = dz[start : start + CHUNK_ROWS]
+            mean = (f @ drift_coef)[:, None, :] * tau
+            e_b = chunk.mean(1) / tau - f @ drift_coef
+            resid = chunk - mean
+            e_a = (resid * resid).mean(1) / tau - f @ diff_coef
+            fk = f[:, keep]
+            for c in range(d):
+                meat_b[c] += (f * (e_b[:, c : c + 1] ** 2)).T @ f
+                meat_a[c] += (fk * (e_a[:, c : c + 1] ** 2)).T @ fk
+        bread_b = torch.linalg.inv(gram)
+        bread_a = torch.linalg.inv(gram[keep][:, keep])
+        drift_cov = bread_b @ meat_b @ bread_b
+        diff_cov = torch.zeros(d, n_features, n_features, **opts)
+        kk = torch.as_tensor(keep, device=z0.device)
+        diff_cov[:, kk[:, None], kk[None, :]] = bread_a @ meat_a @ bread_a
         self.n_increments_ = n * dz.shape[1]
         self.drift_coef_ = drift_coef.cpu().numpy()
         self.diffusion_coef_ = diff_coef.cpu().numpy()
+        self.drift_cov_ = drift_cov.cpu().numpy()
+        self.diffusion_cov_ = diff_cov.cpu().numpy()
         return self
+
+    @property
+    def drift_coef_stderr_(self) -> np.ndarray:
+        """Standard errors of :attr:`drift_coef_`, ``(P, d)`` (from :attr:`drift_cov_`)."""
+        return np.sqrt(np.diagonal(self.drift_cov_, axis1=1, axis2=2)).T
+
+    @property
+    def diffusion_coef_stderr_(self) -> np.ndarray:
+        """Standard errors of :attr:`diffusion_coef_`, ``(P, d)`` (zero for unfitted terms)."""
+        return np.sqrt(np.diagonal(self.diffusion_cov_, axis1=1, axis2=2)).T
+
+    def sample_models(self, n: int, seed: int = 0) -> list[PolynomialSDEModel]:
+        """``n`` models with coefficients drawn from their asymptotic normal law.
+
+        Drift and diffusion coefficients of each component are drawn independently from
+        ``N(coef_, cov_)`` (the sandwich covariances of :meth:`fit`): a parametric bootstrap
+        that propagates the sampling error of the fit into anything computed from the model
+        (an MFPT, a stationary density). It covers the sampling error only, not the bias of
+        the Kramers-Moyal moments at a finite lag.
+        """
+        if not hasattr(self, "drift_cov_"):
+            raise RuntimeError("call fit(z0, z_tau, tau) before sample_models()")
+        if int(n) != n or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        rng = np.random.default_rng(seed)
+        models = []
+        for _ in range(int(n)):
+            coefs = []
+            for coef, cov in (
+                (self.drift_coef_, self.drift_cov_),
+                (self.diffusion_coef_, self.diffusion_cov_),
+            ):
+                draw = np.empty_like(coef)
+                for c in range(coef.shape[1]):
+                    draw[:, c] = rng.multivariate_normal(coef[:, c], cov[c], method="eigh")
+                coefs.append(draw)
+            models.append(PolynomialSDEModel(self.indices_, *coefs))
+        return models
 
     def fetch_model(self) -> PolynomialSDEModel:
         """The fitted SDE as an independent :class:`PolynomialSDEModel`."""

@@ -65,6 +65,7 @@ save_momenta, save_device, observers, block_size, compile, tile, t0, p0) -> Simu
 Observers (statistics on the fly, so long runs need not store trajectories; ``every=k``):
 
 - ``FirstPassage(target, stop=False)``: first entry times into a set (``inf`` if never);
+  ``BridgedFirstPassage(target, noise_variance)`` adds a Brownian-bridge test between checks;
   ``.mfpt()`` gives the MFPT with a confidence interval (censored runs included).
 - ``TransitionCounter([core_A, core_B, ...])``: core-to-core transitions, time spent last in
   each core, transition durations; ``.rates()`` gives rates and MFPTs with intervals.
@@ -108,7 +109,13 @@ from effdyn.sde.integrators import (
     SDEIntegrator,
     UnderdampedLangevin,
 )
-from effdyn.sde.observers import FirstPassage, Histogram, Observer, TransitionCounter
+from effdyn.sde.observers import (
+    BridgedFirstPassage,
+    FirstPassage,
+    Histogram,
+    Observer,
+    TransitionCounter,
+)
 from effdyn.sde.problem import NOISE_TYPES, SDE, overdamped_langevin_sde
 from effdyn.sde.sets import Ball, Box, Interval, Region, as_region
 from effdyn.sde.simulate import SimulationResult, integrate, simulate
@@ -125,6 +132,7 @@ __all__ = [
     "Box",
     "BrownianPath",
     "EulerMaruyama",
+    "BridgedFirstPassage",
     "FirstPassage",
     "Heun",
     "Histogram",

@@ -5,6 +5,9 @@ runs need not store trajectories. Updates are free of host synchronisation (mask
 ``bincount``), except where a class says otherwise.
 
 - :class:`FirstPassage`: first time each trajectory enters a target set (MFPTs).
+- :class:`BridgedFirstPassage`: the same for a target ``{level(x) <= 0}``, with a
+  Brownian-bridge test for the crossings between two checks (first-passage bias O(dt) instead
+  of O(sqrt(dt))).
 - :class:`TransitionCounter`: transitions between core sets, time spent "last in" each core
   (rates, MFPTs between metastable sets), by core-set (milestoning) assignment.
 - :class:`Histogram`: a running histogram of the positions or of a function of them.
@@ -15,14 +18,16 @@ stop the run).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
-from effdyn.sde.sets import Region, as_region
+from effdyn.sde.sets import Ball, Interval, Region, as_region
 
-__all__ = ["FirstPassage", "Histogram", "Observer", "TransitionCounter"]
+__all__ = ["BridgedFirstPassage", "FirstPassage", "Histogram", "Observer", "TransitionCounter"]
 
 Tensor = torch.Tensor
 
@@ -113,6 +118,151 @@ class FirstPassage(Observer):
         from effdyn.estimators import mfpt
 
         return mfpt(self.times, horizon=self.horizon, confidence=confidence, method=method)
+
+
+def _signed_distance(target: Any) -> Callable[[Tensor], Tensor] | None:
+    """The signed distance to the boundary of a :class:`Ball` or :class:`Interval` (negative
+    inside), or ``None`` for other targets."""
+    if isinstance(target, Ball):
+
+        def ball(x: Tensor) -> Tensor:
+            c = target._param("center", target.center, x)
+            return torch.sqrt(((x - c) ** 2).sum(dim=-1)) - target.radius
+
+        return ball
+    if isinstance(target, Interval):
+
+        def interval(x: Tensor) -> Tensor:
+            v = x[..., target.coordinate]
+            return torch.maximum(target.low - v, v - target.high)
+
+        return interval
+    return None
+
+
+class BridgedFirstPassage(FirstPassage):
+    """First-passage times into ``{level(x) <= 0}``, with a Brownian-bridge test between checks.
+
+    A first passage detected only at the checks misses the paths that cross the boundary and
+    come back between two of them, which biases the MFPT upwards by ``O(sqrt(dt))``. Between two
+    checks ``Delta`` apart at which a trajectory is outside, the boundary is linearised at each
+    end (``a = level(x) / |grad level(x)|``, the distance to it) and the path is treated as a
+    Brownian bridge of variance ``s2`` per unit time normal to the boundary; it crossed with
+    probability ``exp(-2 a_0 a_1 / (s2 Delta))`` (the reflection principle), and a uniform
+    number decides whether it did. For Brownian motion with a constant drift and a flat boundary
+    this is exact, and the first-passage law is then exact at the check times; for a diffusion
+    the bias left is ``O(dt)`` (Gobet 2000, Mannella 1999).
+
+    A detected passage is recorded at the end of its check interval, as in
+    :class:`FirstPassage`, so :attr:`times` are resolved to ``every * dt``.
+
+    Parameters
+    ----------
+    target : Ball, Interval or callable ``x -> (B,)``
+        A :class:`~effdyn.sde.Ball` or :class:`~effdyn.sde.Interval` (their signed distance is
+        used), or a *level function*: the target is ``{level(x) <= 0}``, its gradient is taken
+        by automatic differentiation unless ``grad`` is given.
+    noise_variance : float or callable ``x -> (B,)``
+        Variance per unit time of the noise normal to the boundary: ``sigma^2`` for isotropic
+        additive noise ``sigma dW`` (``2 / beta`` for overdamped Langevin dynamics), or a
+        function of the positions for state-dependent noise (evaluated at the start of each
+        check interval).
+    every : int
+    stop : bool
+        End the run when every trajectory has arrived.
+    seed : int
+        Seed of the uniform numbers of the bridge test (drawn on the positions' device).
+    grad : callable ``x -> (B, d)``, optional
+        Gradient of ``level`` (default: automatic differentiation).
+
+    References
+    ----------
+    .. [1] E. Gobet, Weak approximation of killed diffusion using Euler schemes, Stochastic
+       Processes and their Applications 87 (2000) 167-197.
+    .. [2] R. Mannella, Absorbing boundaries and optimal stopping in a stochastic differential
+       equation, Physics Letters A 254 (1999) 257-262.
+    """
+
+    def __init__(
+        self,
+        target: Region | Callable[[Tensor], Tensor],
+        noise_variance: float | Callable[[Tensor], Tensor],
+        every: int = 1,
+        stop: bool = False,
+        seed: int = 0,
+        grad: Callable[[Tensor], Tensor] | None = None,
+    ) -> None:
+        distance = _signed_distance(target)
+        if distance is None and not callable(target):
+            raise TypeError(
+                f"target must be a Ball, an Interval or a level function, got {type(target)}"
+            )
+        if distance is None and isinstance(target, Region):
+            raise TypeError(
+                f"{type(target).__name__} has no level function: pass a callable x -> (B,) "
+                "whose sub-zero set is the target"
+            )
+        self._distance = distance
+        self._level = target if distance is None else None
+        self._grad = grad
+        if not callable(noise_variance):
+            if not (math.isfinite(float(noise_variance)) and float(noise_variance) > 0):
+                raise ValueError(f"noise_variance must be positive, got {noise_variance!r}")
+            noise_variance = float(noise_variance)
+        self.noise_variance = noise_variance
+        self.seed = int(seed)
+        super().__init__(lambda x: self.distance(x) <= 0, every=every, stop=stop)
+
+    def distance(self, x: Tensor) -> Tensor:
+        """Signed distance to the (linearised) boundary, negative inside the target ``(B,)``."""
+        if self._distance is not None:
+            return self._distance(x)
+        if self._grad is not None:
+            g = self._grad(x)
+            value = self._level(x)
+        else:
+            with torch.enable_grad():
+                xg = x.detach().requires_grad_(True)
+                level = self._level(xg)
+                (g,) = torch.autograd.grad(level.sum(), xg)
+            value = level.detach()
+        norm = torch.linalg.vector_norm(g, dim=-1).clamp_min(torch.finfo(x.dtype).tiny)
+        return value / norm
+
+    def _variance(self, x: Tensor) -> Tensor | float:
+        if callable(self.noise_variance):
+            return self.noise_variance(x)
+        return self.noise_variance
+
+    @property
+    def n_bridged(self) -> int:
+        """Passages detected by the bridge test only (the path was outside at both checks)."""
+        return int(self._n_bridged)
+
+    def start(self, x: Tensor, t: float, dt: float) -> None:
+        super().start(x, t, dt)
+        self._gen = torch.Generator(device=x.device).manual_seed(self.seed)
+        self._d_prev = self.distance(x)
+        self._x_prev = x.clone()
+        self._t_prev = t
+        self._n_bridged = torch.zeros((), dtype=torch.long, device=x.device)
+
+    def update(self, x: Tensor, t: float) -> None:
+        d = self.distance(x)
+        delta = t - self._t_prev
+        s2 = self._variance(self._x_prev)
+        outside = (self._d_prev > 0) & (d > 0)
+        p = torch.exp(-2.0 * self._d_prev.clamp_min(0) * d.clamp_min(0) / (s2 * delta))
+        u = torch.rand(d.shape, generator=self._gen, device=d.device, dtype=d.dtype)
+        crossed = outside & (u < p)
+        inside = (d <= 0) | crossed
+        new = inside & ~self.hit
+        elapsed = t - self.t0
+        self.times = torch.where(new, torch.full_like(self.times, elapsed), self.times)
+        self.hit = self.hit | inside
+        self.horizon = elapsed
+        self._n_bridged += (crossed & new).sum()
+        self._d_prev, self._x_prev, self._t_prev = d, x.clone(), t
 
 
 class TransitionCounter(Observer):
