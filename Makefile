@@ -10,7 +10,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_VERSION ?= 2.13.0
 BUDGET_MINUTES ?= 40
 
-.PHONY: book test bench setup clean
+.PHONY: book test browser-check bench setup clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check lib tests benchmarks
 	$(BIN)/python -m pytest
+
+# The built book in headless Chromium (Debian's chromium and chromium-driver); after `make book`.
+browser-check: $(STAMP)
+	$(BIN)/python -m pytest -m browser tests/browser
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

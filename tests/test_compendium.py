@@ -198,9 +198,11 @@ def test_scorecard_gathers_claims(good_run):
     text = scorecard_text([record])
     assert "1/3 claims pass in 1 chapters" in text
     md = scorecard_markdown([record], {"boom": "cell 3 raised"})
-    row = "| sum of 0..n-1 | 4950 | 4950 | exact | rtol 1e-12 | discretisation |  | pass |  | ci |"
+    row = "| pass | sum of 0..n-1 | 4950 | 4950 | exact | Gauss | rtol 1e-12 (discretisation) |"
     assert row in md
-    assert "| exact 2, threshold 1 | 2 | 0 | 0 | not checked |" in md  # counts per kind
+    assert "| tiny | exact 2, threshold 1 | 2 | 0 | 0 | not checked |" in md  # counts per kind
+    every = md[md.index("### tiny") :]
+    assert every.index("deliberately off") < every.index("sum of 0..n-1")  # failing first
     assert "**FAIL**" in md and "**boom**: cell 3 raised" in md
 
 
@@ -278,8 +280,14 @@ def test_quote_in_a_parameter_comment_is_refused():
 
 
 def _staged_without_status(root: Path, slug: str) -> list:
+    """The staged page without what says how this build got the run (status, rerun box)."""
     nb = json.loads((root / "book" / "_build" / "src" / "chapters" / f"{slug}.ipynb").read_text())
-    return [c for c in nb["cells"] if "effdyn-status" not in c["metadata"].get("tags", [])]
+    skip = {"effdyn-status", "effdyn-rerun"}
+    return [
+        (c["source"], c.get("outputs"))
+        for c in nb["cells"]
+        if not skip & set(c["metadata"].get("tags", []))
+    ]
 
 
 def test_incremental_build_reruns_exactly_what_changed(tmp_path, capsys):

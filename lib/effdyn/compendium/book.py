@@ -14,6 +14,7 @@ report: per chapter, whether it was reused or executed (and why), and its wall t
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -32,14 +33,33 @@ from effdyn.compendium.chapters import (
     repo_root,
 )
 from effdyn.compendium.dependencies import DependencyKey
+from effdyn.compendium.pages import chapter_table, cite_box, rerun_box
 from effdyn.compendium.runner import insert_markdown_cell, run_in_subprocess
 from effdyn.compendium.runs import notebook_name, read_run, runs_dir, store_run
-from effdyn.compendium.scorecard import scorecard_markdown
+from effdyn.compendium.scorecard import scorecard_figure, scorecard_markdown
 from effdyn.compendium.seeds import read_seed_checks
 from effdyn.compendium.selection import Shown, current_key, select_shown, stale_run
 
 STATUS_TAG = "effdyn-status"
+RERUN_TAG = "effdyn-rerun"
+CITE_TAG = "effdyn-cite"
+CLAIMS_TAG = "effdyn-claims-label"
+#: Sphinx warnings that mean a broken page: the build fails on them.
+BROKEN_PAGE_WARNINGS = (
+    "undefined label",
+    "unknown document",
+    "reference target not found",
+    "could not find bibtex key",
+    "image file not readable",
+    "unknown target name",
+    "nonexisting document",
+    "unknown interpreted text role",
+    "unknown directive type",
+    "duplicate label",
+    "failed to find",
+)
 BOOK_PAGES = ("_config.yml", "intro.md", "authoring.md", "bibliography.md", "references.bib")
+BOOK_FILES = ("favicon.png",)  # copied when present
 
 
 def read_parts(root: Path) -> dict[str, dict]:
@@ -64,34 +84,85 @@ def toc(parts: dict[str, dict], present: list[str]) -> dict:
 
 
 def stage(
-    root: Path, shown: dict[str, Shown], missing: dict[str, str], profile: str = "ci"
+    root: Path,
+    shown: dict[str, Shown],
+    missing: dict[str, str],
+    profile: str = "ci",
+    chapters: dict[str, Chapter] | None = None,
 ) -> Path:
-    """Write the book's source folder (``book/_build/src``) and return it."""
+    """Write the book's source folder (``book/_build/src``) and return it.
+
+    Each chapter page gets the rerun box and the status of its run under its honest box, a label
+    before its claims table (the scorecard links to it) and the cite box at its end; the intro
+    gets the table of chapters; the scorecard page and its bar chart are generated.
+    """
+    chapters = chapters or {}
     src = root / "book" / "_build" / "src"
     if src.exists():
         shutil.rmtree(src)
     (src / "chapters").mkdir(parents=True)
     for name in BOOK_PAGES:
         shutil.copy2(root / "book" / name, src / name)
+    for name in BOOK_FILES:
+        if (root / "book" / name).is_file():
+            shutil.copy2(root / "book" / name, src / name)
     for slug, entry in shown.items():
         target = src / "chapters" / notebook_name(slug)
         shutil.copy2(entry.record.notebook, target)
+        defaults = chapters[slug].defaults if slug in chapters else {}
         insert_markdown_cell(target, entry.note(), STATUS_TAG)
+        insert_markdown_cell(target, rerun_box(entry, defaults), RERUN_TAG)
+        label_claims_table(target, slug)
+        insert_markdown_cell(target, cite_box(root, entry), CITE_TAG, position=10**9)
         collapse_injected_parameters(target)
     parts = read_parts(root)
     (src / "_toc.yml").write_text(yaml.safe_dump(toc(parts, list(shown)), sort_keys=False))
+    intro = (src / "intro.md").read_text(encoding="utf-8")
+    table = chapter_table(parts, shown, chapters)
+    (src / "intro.md").write_text(
+        intro.rstrip() + "\n\n## The chapters\n\n" + table + "\n", encoding="utf-8"
+    )
     ordered = [shown[s] for p in parts.values() for s in p["chapters"] if s in shown]
-    seed_checks = {e.record.slug: read_seed_checks(e.record.slug, profile, root) for e in ordered}
+    records = [e.record for e in ordered]
+    seed_checks = {r.slug: read_seed_checks(r.slug, profile, root) for r in records}
+    figure = None
+    if records:
+        figure = "scorecard-bars.png"
+        scorecard_figure(records, src / figure)
     (src / "scorecard.md").write_text(
         scorecard_markdown(
-            [e.record for e in ordered],
+            records,
             missing,
             runs={e.record.slug: e.run_label for e in ordered},
             seed_checks={s: c for s, c in seed_checks.items() if c is not None},
+            chapters=chapters,
+            figure=figure,
+            claims_labels=True,
         ),
         encoding="utf-8",
     )
     return src
+
+
+def label_claims_table(notebook_path: Path, slug: str) -> None:
+    """Put the label ``claims-<slug>`` before the cell that shows the claims table (the last
+    cell calling ``show_claims()``; the end of the page if there is none)."""
+    import nbformat
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    nb.cells = [c for c in nb.cells if CLAIMS_TAG not in c.get("metadata", {}).get("tags", [])]
+    where = len(nb.cells)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "show_claims(" in cell.source:
+            where = i
+    text = (
+        f"(claims-{slug})=\n*The claims of this chapter; the {{doc}}`scorecard <../scorecard>` "
+        "gathers every chapter's.*"
+    )
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = [CLAIMS_TAG]
+    nb.cells.insert(where, cell)
+    nbformat.write(nb, notebook_path)
 
 
 def collapse_injected_parameters(notebook_path: Path) -> None:
@@ -106,12 +177,36 @@ def collapse_injected_parameters(notebook_path: Path) -> None:
     nbformat.write(nb, notebook_path)
 
 
+def broken_page_warnings(log: str) -> list[str]:
+    """The lines of a Sphinx log that warn of a broken page (see :data:`BROKEN_PAGE_WARNINGS`)."""
+    lines = []
+    for line in re.sub(r"\x1b\[[0-9;]*m", "", log).splitlines():
+        lowered = line.lower()
+        if "warning" in lowered and any(p in lowered for p in BROKEN_PAGE_WARNINGS):
+            lines.append(line.strip())
+    return lines
+
+
 def run_jupyter_book(src: Path, html_out: Path) -> bool:
-    """Build the HTML book from ``src`` into ``html_out``; return whether it succeeded."""
+    """Build the HTML book from ``src`` into ``html_out``; return whether it succeeded.
+
+    The build fails on a Sphinx warning that means a broken page (an unresolved reference, a
+    missing citation or figure): they are printed.
+    """
     jb = Path(sys.executable).with_name("jupyter-book")
     command = [str(jb) if jb.exists() else "jupyter-book", "build", str(src), "--builder", "html"]
-    done = subprocess.run(command, check=False)
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    log = done.stdout + done.stderr
+    (src / "jupyter-book.log").write_text(log, encoding="utf-8")
+    print("\n".join(log.splitlines()[-12:]))
     if done.returncode != 0:
+        print(log[-5000:], file=sys.stderr)
+        return False
+    broken = broken_page_warnings(log)
+    if broken:
+        print(f"{len(broken)} Sphinx warning(s) of broken pages:", file=sys.stderr)
+        for line in broken:
+            print(f"  {line}", file=sys.stderr)
         return False
     if html_out.exists():
         shutil.rmtree(html_out)
@@ -340,7 +435,8 @@ def build_book(
             "(budget)", f"running chapters took {elapsed / 60:.1f} min > {budget_minutes:g} min"
         )
 
-    src = stage(root, shown, {s: why for s, why in failures.items() if s not in shown}, profile)
+    missing = {s: why for s, why in failures.items() if s not in shown}
+    src = stage(root, shown, missing, profile, {c.slug: c for c in chapters})
     book_ok = True
     if html:
         html_out = root / "book" / "_build" / "html"

@@ -15,6 +15,7 @@ from effdyn.compendium.claims import INDEPENDENT_KINDS, REFERENCE_KINDS, Claim
 from effdyn.compendium.runs import RunRecord
 
 if TYPE_CHECKING:
+    from effdyn.compendium.chapters import Chapter
     from effdyn.compendium.seeds import SeedCheck
 
 
@@ -98,7 +99,7 @@ def scorecard_text(
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _kind_counts(claims: list[Claim]) -> str:
@@ -106,11 +107,38 @@ def _kind_counts(claims: list[Claim]) -> str:
     return ", ".join(f"{kind} {counts[kind]}" for kind in REFERENCE_KINDS if counts[kind])
 
 
+def scorecard_figure(records: list[RunRecord], path) -> None:
+    """A small horizontal bar chart of passing / total claims per chapter, saved as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    slugs = [r.slug for r in records][::-1]
+    passed = [sum(c.passed for c in r.claims) for r in records][::-1]
+    totals = [len(r.claims) for r in records][::-1]
+    fig, ax = plt.subplots(figsize=(6.4, 0.35 * len(records) + 1.0), dpi=110)
+    ax.barh(slugs, totals, color="#e9b3b3", label="failing")
+    ax.barh(slugs, passed, color="#4c9a6a", label="passing")
+    for y, (p, t) in enumerate(zip(passed, totals, strict=True)):
+        ax.text(t + 0.3, y, f"{p}/{t}", va="center", fontsize=8)
+    ax.set_xlabel("claims")
+    ax.set_xlim(0, max(totals, default=1) * 1.15 + 1)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def scorecard_markdown(
     records: list[RunRecord],
     missing: dict[str, str] | None = None,
     runs: dict[str, str] | None = None,
     seed_checks: dict[str, SeedCheck] | None = None,
+    chapters: dict[str, Chapter] | None = None,
+    figure: str | None = None,
+    claims_labels: bool = False,
 ) -> str:
     """The book's scorecard page.
 
@@ -124,10 +152,16 @@ def scorecard_markdown(
         Per chapter, how this build got its run (``reused, run of ...``, ``executed ...``).
     seed_checks : dict, optional
         Per chapter, its last seed check (claims that flipped are marked fragile).
+    chapters : dict, optional
+        Per chapter, its source (part, class and title for the table).
+    figure : str, optional
+        File name of the bar chart (see :func:`scorecard_figure`) to show at the top.
+    claims_labels : bool
+        Link each chapter's claims to the ``claims-<slug>`` label its page carries.
     """
     seed_checks = seed_checks or {}
     runs = runs or {}
-    rows = scorecard_rows(records, seed_checks)
+    chapters = chapters or {}
     all_claims = [c for r in records for c in r.claims]
     passed = sum(c.passed for c in all_claims)
     independent = sum(c.kind in INDEPENDENT_KINDS for c in all_claims)
@@ -140,7 +174,34 @@ def scorecard_markdown(
         "",
         "Every comparison that a chapter makes with a reference, as the chapter recorded it "
         "(generated when the book was built; nothing here is typed by hand). A failing claim is "
-        "reported, not hidden.",
+        "reported, not hidden: it marks a real shortfall of our reproduction at the scale shown.",
+        "",
+    ]
+    if figure:
+        out += [f"![Claims passing out of all claims, per chapter]({figure})", ""]
+    out += [
+        f"**{passed} of {len(all_claims)} claims pass, in {len(records)} chapters; "
+        f"{independent} test against an independent reference; {weak} do not discriminate, "
+        f"{noisy} are noise-limited, {fragile} are fragile.**",
+        "",
+        "## Chapters",
+        "",
+        "| part | chapter | class | profile shown | run | device | claims passing |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        chapter = chapters.get(r.slug)
+        part = chapter.part if chapter else ""
+        klass = chapter.reproducibility_class if chapter else ""
+        out.append(
+            f"| {part} | {{doc}}`{r.slug} <chapters/{r.slug}>` | {klass} | {r.profile} | "
+            f"{runs.get(r.slug, r.provenance.get('started', ''))} | "
+            f"{r.provenance.get('device_description', '')} | "
+            f"{sum(c.passed for c in r.claims)}/{len(r.claims)} |"
+        )
+    out += [
+        "",
+        "## How strong the claims are",
         "",
         f"*Kind* says what the reference is ({kinds}). The first six are independent of the "
         "method under test. *From* says where the tolerance comes from (*statistical*: computed "
@@ -150,13 +211,9 @@ def scorecard_markdown(
         "wider than the tolerance: the verdict is not yet significant), *fragile* (the verdict "
         "flipped when the chapter was rerun with other seeds, `effdyn check-seeds`).",
         "",
-        f"**{passed} of {len(all_claims)} claims pass, in {len(records)} chapters; "
-        f"{independent} test against an independent reference; {weak} do not discriminate, "
-        f"{noisy} are noise-limited, {fragile} are fragile.**",
-        "",
-        "| chapter | claims passing | by kind | independent | not discriminating "
-        "| noise-limited | fragile (seeds checked) | profile shown | device | run |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| chapter | by kind | independent | not discriminating | noise-limited "
+        "| fragile (seeds checked) |",
+        "|---|---|---|---|---|---|",
     ]
     for r in records:
         claims = r.claims
@@ -168,32 +225,47 @@ def scorecard_markdown(
             if check.key != r.provenance.get("key"):
                 fragile_cell += ", checked on an earlier version"
         out.append(
-            f"| {{doc}}`{r.slug} <chapters/{r.slug}>` | {sum(c.passed for c in claims)}"
-            f"/{len(claims)} | {_kind_counts(claims)} | "
+            f"| {r.slug} | {_kind_counts(claims)} | "
             f"{sum(c.kind in INDEPENDENT_KINDS for c in claims)} | "
             f"{sum(c.discriminates is False for c in claims)} | "
-            f"{sum(c.noise_limited for c in claims)} | {fragile_cell} | {r.profile} | "
-            f"{r.provenance.get('device_description', '')} | "
-            f"{runs.get(r.slug, r.provenance.get('started', ''))} |"
+            f"{sum(c.noise_limited for c in claims)} | {fragile_cell} |"
         )
-    out += [
-        "",
-        "## Every claim",
-        "",
-        "| chapter | claim | ours | reference | kind | tolerance | from | null | result "
-        "| flags | profile | device |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        result = "pass" if r["result"] == "pass" else "**FAIL**"
-        link = f"{{doc}}`{r['chapter']} <chapters/{r['chapter']}>`"
-        flags = f"*{r['flags']}*" if r["flags"] else ""
-        out.append(
-            f"| {link} | {_cell(r['claim'])} | {r['ours']} | {r['reference']} | {r['kind']} | "
-            f"{_cell(r['tolerance'])} | {r['from']} | {r['null']} | {result} | {flags} | "
-            f"{r['profile']} | {r['device']} |"
+    out += ["", "## Every claim, by chapter", ""]
+    for r in records:
+        fragile_names = _fragile(seed_checks.get(r.slug))
+        title = chapters[r.slug].title if r.slug in chapters else r.slug
+        n_fail = sum(not c.passed for c in r.claims)
+        link = (
+            f"{{ref}}`the chapter's claims table <claims-{r.slug}>`"
+            if claims_labels
+            else f"{{doc}}`the chapter <chapters/{r.slug}>`"
         )
+        out += [
+            f"### {r.slug}",
+            "",
+            f"{_cell(title)}: {len(r.claims) - n_fail} of {len(r.claims)} pass "
+            f"({r.profile} profile); failing claims first. Each claim is made in {link}.",
+            "",
+            "| result | claim | ours | reference | kind | source | tolerance (from) | null "
+            "| flags |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for c in sorted(r.claims, key=lambda c: c.passed):  # stable: failing first
+            result = "pass" if c.passed else "**FAIL**"
+            flags = ", ".join(claim_flags(c, fragile_names))
+            tol = c.tolerance + (f" ({c.tolerance_from})" if c.tolerance_from else "")
+            null = (
+                ""
+                if c.null is None
+                else f"{c.null:.4g}" + (f" ({_cell(c.null_name)})" if c.null_name else "")
+            )
+            out.append(
+                f"| {result} | {_cell(c.name)} | {_fmt(c.value)} | {_fmt(c.reference)} | "
+                f"{c.kind} | {_cell(c.source)} | {_cell(tol)} | {null} | "
+                f"{'*' + flags + '*' if flags else ''} |"
+            )
+        out.append("")
     if missing:
-        out += ["", "## Chapters without a current run", ""]
+        out += ["## Chapters without a current run", ""]
         out += [f"- **{slug}**: {_cell(why)}" for slug, why in missing.items()]
     return "\n".join(out) + "\n"
