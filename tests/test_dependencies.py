@@ -50,6 +50,13 @@ def test_editing_an_imported_module_changes_the_key_and_names_it(checkout):
     assert deps.changed_parts(after.parts, key(checkout).parts) == ["fixpkg/delta.py"]
 
 
+def test_a_data_file_of_an_imported_package_counts(checkout):
+    before = key(checkout)
+    assert "fixpkg/table.txt" in before.parts["modules"]
+    edit(checkout / "lib" / "fixpkg" / "table.txt", "4 5 6\n")
+    assert deps.changed_parts(before.parts, key(checkout).parts) == ["fixpkg/table.txt"]
+
+
 def test_editing_a_module_the_chapter_does_not_import_leaves_the_key(checkout):
     before = key(checkout)
     edit(checkout / "lib" / "fixpkg" / "gamma.py")

@@ -14,7 +14,8 @@ tell a reader whether a committed run is stale, and in a test); and because it o
 in the safe direction: every ``import`` statement counts, including those inside functions and
 branches that a run did not reach, so a change can cause a needless rerun but never a missed one.
 Its one blind spot is a module imported by a computed name (``importlib.import_module(name)``);
-the library does not do that. Every byte of a module counts, docstrings and comments included.
+the library does not do that. Every byte of a module counts, docstrings and comments included,
+and so do the data files (a style file, a table) that sit in the folder of an imported package.
 """
 
 from __future__ import annotations
@@ -188,6 +189,15 @@ def distribution_versions(top_level_names: Iterable[str]) -> dict[str, str]:
     return versions
 
 
+def package_data_files(folder: Path) -> list[Path]:
+    """The files of a package folder that are not Python sources (not recursive)."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix not in (".py", ".pyc") and not p.name.startswith(".")
+    )
+
+
 @dataclass(frozen=True)
 class DependencyKey:
     """A run's key and the parts it hashes.
@@ -240,6 +250,9 @@ def dependency_key(
     for name, path in sorted(modules.items(), key=lambda item: str(item[1])):
         base = packages[name.partition(".")[0]].parent
         module_hashes[path.relative_to(base).as_posix()] = digest(path)
+        if path.name == "__init__.py":  # a package: its data files count too (styles, tables)
+            for data in package_data_files(path.parent):
+                module_hashes[data.relative_to(base).as_posix()] = digest(data)
     parts = {
         "key_version": KEY_VERSION,
         "chapter": digest(chapter_path),
