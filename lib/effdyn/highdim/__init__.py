@@ -8,6 +8,7 @@ effective ballistic (ODE) and diffusive (SDE) dynamics of their summary statisti
 step size ``delta = c_delta / N``.
 """
 
+from effdyn.highdim.fits import LineFit, line_fit
 from effdyn.highdim.gmm import BinaryGMMLogisticSGD, StatsRecord, XORTwoLayerSGD, xor_test_error
 from effdyn.highdim.gmm_effective import BinaryGMMEffectiveDynamics
 from effdyn.highdim.integrate import Path, euler_maruyama, rk4
@@ -23,6 +24,7 @@ bibtex = BEN_AROUS_GHEISSARI_JAGANNATH_2022
 __all__ = [
     "BinaryGMMEffectiveDynamics",
     "BinaryGMMLogisticSGD",
+    "LineFit",
     "OverlapRecord",
     "Path",
     "SpikedEffectiveDynamics",
@@ -32,6 +34,7 @@ __all__ = [
     "bibtex",
     "euler_maruyama",
     "first_passage_times",
+    "line_fit",
     "matrix_fixed_point_overlap_sq",
     "rk4",
     "xor_test_error",
