@@ -35,7 +35,7 @@ from effdyn.compendium.chapters import (
 from effdyn.compendium.dependencies import DependencyKey
 from effdyn.compendium.pages import chapter_table, cite_box, rerun_box
 from effdyn.compendium.runner import insert_markdown_cell, run_in_subprocess
-from effdyn.compendium.runs import notebook_name, read_run, runs_dir, store_run
+from effdyn.compendium.runs import notebook_name, read_run, runs_dir, store_run, stored_dir
 from effdyn.compendium.scorecard import scorecard_figure, scorecard_markdown
 from effdyn.compendium.seeds import read_seed_checks
 from effdyn.compendium.selection import Shown, current_key, select_shown, stale_run
@@ -344,6 +344,12 @@ def build_book(
         entry = None if rebuild else select_shown(chapter, profile, root, key)
         if entry is not None:
             action = "stored-paper" if entry.status == "stored-paper" else "reused"
+            kept = stored_dir(root) / chapter.slug / profile
+            if store and action == "reused" and entry.record.folder.resolve() != kept.resolve():
+                # a matching run left by `effdyn run` or `check-seeds`: commit it as the book's
+                entry = Shown(
+                    record=read_run(store_run(entry.record.folder, root)), status="reused"
+                )
             outcome = Outcome(
                 chapter.slug,
                 action,
@@ -402,8 +408,12 @@ def build_book(
                     bar.update()
                     continue
                 record = read_run(out)
-                ok = record is not None and record.provenance.get("key") == key.value
-                if not ok:
+                if record is not None and record.provenance.get("key") != key.value:
+                    bar.write(
+                        f"{slug}: its sources changed while it ran; shown, and rerun next build",
+                        file=sys.stderr,
+                    )
+                if record is None:
                     failed = read_run(out.with_name(out.name + ".failed"))
                     error = (failed.provenance.get("error") if failed else None) or (
                         "the run left no record; its log ends with:\n" + _tail(log)

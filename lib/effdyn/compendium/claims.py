@@ -155,8 +155,11 @@ class Claim:
         return out
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
-        """Show a claim as its one-line verdict in notebooks (not the dataclass fields)."""
-        printer.text(self.line())
+        """Show a claim as its one-line verdict in notebooks (not the dataclass fields), unless
+        :func:`claim` printed that line in the same notebook cell already."""
+        count = _execution_count()
+        if count is None or _PRINTED_IN_CELL.get(id(self)) != count:
+            printer.text(self.line())
 
     def line(self) -> str:
         """A one-line human summary of the claim."""
@@ -208,6 +211,17 @@ def check(value: float, reference: float, rtol: float, atol: float, relation: st
 
 
 _RECORDED: list[Claim] = []
+_PRINTED_IN_CELL: dict[int, int | None] = {}
+
+
+def _execution_count() -> int | None:
+    """The IPython cell being executed, or ``None`` outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - plain Python
+        return None
+    shell = get_ipython()
+    return None if shell is None else int(shell.execution_count)
 
 
 def claim(
@@ -356,6 +370,8 @@ def claim(
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(to_json(record)) + "\n")
     print(record.line())
+    if (count := _execution_count()) is not None:
+        _PRINTED_IN_CELL[id(record)] = count
     return record
 
 
