@@ -155,11 +155,17 @@ class Claim:
         return out
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
-        """Show a claim as its one-line verdict in notebooks (not the dataclass fields), unless
-        :func:`claim` printed that line in the same notebook cell already."""
+        """Show a claim as its one-line verdict (not the dataclass fields)."""
+        printer.text(self.line())
+
+    def _ipython_display_(self) -> None:
+        """In a notebook, show the verdict line, unless :func:`claim` printed it in this cell."""
         count = _execution_count()
-        if count is None or _PRINTED_IN_CELL.get(id(self)) != count:
-            printer.text(self.line())
+        if count is not None and _PRINTED_IN_CELL.get(id(self)) == count:
+            return
+        from IPython.display import display
+
+        display({"text/plain": self.line()}, raw=True)
 
     def line(self) -> str:
         """A one-line human summary of the claim."""
