@@ -124,7 +124,7 @@ def scorecard_figure(records: list[RunRecord], path) -> None:
         ax.text(t + 0.3, y, f"{p}/{t}", va="center", fontsize=8)
     ax.set_xlabel("claims")
     ax.set_xlim(0, max(totals, default=1) * 1.15 + 1)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     fig.savefig(path)

@@ -30,7 +30,7 @@ def drop_repeated_scripts(app, pagename: str, templatename: str, context: dict, 
             continue
         seen.add(identity)
         kept.append(script)
-    context["script_files"] = kept
+    scripts[:] = kept  # in place: later handlers (MathJax) add to this very list
 
 
 def setup(app) -> dict[str, Any]:
