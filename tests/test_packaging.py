@@ -31,8 +31,11 @@ def test_environment_yml_matches_pyproject():
     wanted = project["dependencies"] + extras["book"] + extras["dev"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = []
-    for entry in env["dependencies"]:
-        if not isinstance(entry, str) or entry in ("pip",) or entry.startswith("python"):
+    entries = []
+    for entry in env["dependencies"]:  # conda packages, and those only PyPI has under pip:
+        entries += entry["pip"] if isinstance(entry, dict) else [entry]
+    for entry in entries:
+        if entry in ("pip", "-e .") or entry.startswith("python"):
             continue
         name, spec = re.match(r"([A-Za-z0-9_.-]+)(.*)", entry).groups()
         conda.append(f"{CONDA_NAMES.get(name, name)}{spec}")

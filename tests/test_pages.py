@@ -58,15 +58,6 @@ def test_cite_box_holds_the_papers_bibtex_and_the_compendiums(tmp_path):
     assert "version = {" in entry and "chapter cbo" in entry
 
 
-def test_citation_cff_version_equals_the_package_version():
-    import yaml
-
-    import effdyn
-
-    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
-    assert str(cff["version"]) == effdyn.__version__
-
-
 def test_claims_label_goes_before_the_claims_table_cell(tmp_path):
     nb = nbformat.v4.new_notebook(
         cells=[
