@@ -21,7 +21,6 @@ and so do the data files (a style file, a table) that sit in the folder of an im
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import platform
 import sys
@@ -32,21 +31,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from effdyn.compendium.provenance import file_hash, parameters_hash, sha256_bytes
+
 KEY_VERSION = 1
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    """Hash of one file's bytes."""
-    return sha256_bytes(path.read_bytes())
-
-
-def parameters_hash(params: dict[str, Any]) -> str:
-    """Hash of a parameter set (order-independent)."""
-    return sha256_bytes(json.dumps(params, sort_keys=True, default=str).encode())
 
 
 def _strip_magics(source: str) -> str:
@@ -239,9 +226,9 @@ def dependency_key(
         The first-party packages followed (default :func:`first_party_packages` of the
         chapter's checkout).
     digest : callable, optional
-        How a file is hashed (default :func:`file_digest`).
+        How a file is hashed (default :func:`file_hash`).
     """
-    digest = digest or file_digest
+    digest = digest or file_hash
     if packages is None:
         packages = first_party_packages(Path(chapter_path).resolve().parent.parent)
     tree = ast.parse(chapter_code(chapter_path), filename=str(chapter_path))

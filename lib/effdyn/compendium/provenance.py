@@ -1,8 +1,8 @@
 """Provenance of a chapter run: input hashes, code version, device, timing.
 
-The hashes decide whether a kept result may be reused or shown: a result is reused only when the
-chapter source, the library source and the parameters all hash as they did when it was made, and
-a stored ``paper`` result is shown only while the chapter source is unchanged.
+The hashes recorded here describe a run; whether a kept run may be reused is decided by its
+dependency key (:mod:`effdyn.compendium.dependencies`, built on these hashes), and a stored
+``paper`` result is shown only while the chapter source is unchanged.
 """
 
 from __future__ import annotations
@@ -21,9 +21,14 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_hash(path: Path) -> str:
+    """Hash of one file's bytes."""
+    return sha256_bytes(path.read_bytes())
+
+
 def chapter_hash(path: Path) -> str:
     """Hash of a chapter source file."""
-    return sha256_bytes(path.read_bytes())
+    return file_hash(path)
 
 
 def library_hash(package_dir: Path | None = None) -> str:

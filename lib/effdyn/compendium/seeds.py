@@ -154,7 +154,7 @@ def check_seeds(
         return seed, failed, str(error)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = sorted(pool.map(run, seeds), key=lambda r: seeds.index(r[0]))
+        results = list(pool.map(run, seeds))  # map keeps the order of the seeds
     verdicts, values = _verdicts([r[1].claims if r[1] else None for r in results])
     check = SeedCheck(
         slug=slug,
