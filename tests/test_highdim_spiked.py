@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from effdyn.highdim.integrate import euler_maruyama, rk4
 from effdyn.highdim.spiked import SpikedTensorSGD, first_passage_times
 from effdyn.highdim.spiked_effective import (
     SpikedEffectiveDynamics,
     matrix_fixed_point_overlap_sq,
 )
+from effdyn.ode.fixed_step import euler_maruyama, rk4
 
 F64 = torch.float64
 

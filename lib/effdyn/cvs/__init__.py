@@ -13,7 +13,7 @@ learner                             data                           the CV is
 :class:`AutoEncoder`                samples of ``mu``              bottleneck of an autoencoder
 ==================================  =============================  =============================
 
-Building blocks: :class:`MLP`, :class:`StackedMLP` (:mod:`effdyn.cvs.nets`); losses
+Building blocks: :class:`MLP`, :class:`StackedMLP` (:mod:`effdyn.neural.networks`); losses
 (:mod:`effdyn.cvs.losses`); :func:`rayleigh_quotient` and :func:`autocorrelation` measure how slow
 any CV is; :func:`lagged_pairs` cuts saved trajectories into pairs.
 """
@@ -29,8 +29,8 @@ from effdyn.cvs.losses import (
     weighted_moments,
 )
 from effdyn.cvs.model import CVModel, cv_jacobian
-from effdyn.cvs.nets import ACTIVATIONS, MLP, StackedMLP
 from effdyn.cvs.transfer import TransferEigenfunctions, lagged_pairs
+from effdyn.neural.networks import ACTIVATIONS, MLP, StackedMLP
 
 __all__ = [
     "ACTIVATIONS",

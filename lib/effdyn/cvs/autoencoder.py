@@ -21,7 +21,7 @@ from effdyn.cvs._training import (
 )
 from effdyn.cvs.losses import reconstruction_loss, weighted_moments
 from effdyn.cvs.model import CVModel
-from effdyn.cvs.nets import MLP, check_layers
+from effdyn.neural.networks import MLP, check_layers
 
 __all__ = ["AutoEncoder"]
 

@@ -25,7 +25,7 @@ from effdyn.cvs._training import (
 from effdyn.cvs._training import eig_weights as _eig_weights
 from effdyn.cvs.losses import generator_loss, weighted_moments
 from effdyn.cvs.model import CVModel, cv_jacobian
-from effdyn.cvs.nets import StackedMLP, check_layers
+from effdyn.neural.networks import StackedMLP, check_layers
 
 __all__ = ["GeneratorEigenfunctions"]
 

@@ -26,7 +26,7 @@ from effdyn.cvs._training import (
 from effdyn.cvs._training import eig_weights as _eig_weights
 from effdyn.cvs.losses import transfer_loss, weighted_moments
 from effdyn.cvs.model import CVModel
-from effdyn.cvs.nets import StackedMLP, check_layers
+from effdyn.neural.networks import StackedMLP, check_layers
 
 __all__ = ["TransferEigenfunctions", "lagged_pairs"]
 

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 
 from effdyn._seeding import preserving_global_rng
-from effdyn.cvs.nets import tanh_mlp as _mlp
 from effdyn.effective._bib import FENG_2023, KRAMERS_MOYAL
+from effdyn.neural.networks import tanh_mlp as _mlp
 
 __all__ = [
     "NeuralCoefficients",

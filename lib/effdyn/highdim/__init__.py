@@ -11,13 +11,13 @@ step size ``delta = c_delta / N``.
 from effdyn.highdim.fits import LineFit, line_fit
 from effdyn.highdim.gmm import BinaryGMMLogisticSGD, StatsRecord, XORTwoLayerSGD, xor_test_error
 from effdyn.highdim.gmm_effective import BinaryGMMEffectiveDynamics
-from effdyn.highdim.integrate import Path, euler_maruyama, rk4
 from effdyn.highdim.references import BEN_AROUS_GHEISSARI_JAGANNATH_2022
 from effdyn.highdim.spiked import OverlapRecord, SpikedTensorSGD, first_passage_times
 from effdyn.highdim.spiked_effective import (
     SpikedEffectiveDynamics,
     matrix_fixed_point_overlap_sq,
 )
+from effdyn.ode.fixed_step import Path, euler_maruyama, rk4
 
 bibtex = BEN_AROUS_GHEISSARI_JAGANNATH_2022
 

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from scipy.optimize import fsolve
 
-from effdyn.highdim.integrate import Path, rk4
 from effdyn.highdim.references import BEN_AROUS_GHEISSARI_JAGANNATH_2022
+from effdyn.ode.fixed_step import Path, rk4
 
 
 class BinaryGMMEffectiveDynamics:

@@ -26,12 +26,3 @@ BEN_AROUS_GHEISSARI_JAGANNATH_2021 = r"""@article{benarous2021online,
   pages   = {1--51},
   year    = {2021}
 }"""
-
-
-BUTCHER_2016 = r"""@book{butcher2016numerical,
-  title     = {Numerical Methods for Ordinary Differential Equations},
-  author    = {Butcher, John C.},
-  edition   = {3},
-  publisher = {Wiley},
-  year      = {2016}
-}"""

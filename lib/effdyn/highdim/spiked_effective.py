@@ -25,8 +25,8 @@ import math
 import numpy as np
 import torch
 
-from effdyn.highdim.integrate import Path, euler_maruyama, rk4
 from effdyn.highdim.references import BEN_AROUS_GHEISSARI_JAGANNATH_2022
+from effdyn.ode.fixed_step import Path, euler_maruyama, rk4
 
 EULER_GAMMA = 0.5772156649015329
 

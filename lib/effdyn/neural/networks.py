@@ -1,4 +1,4 @@
-"""Network building blocks of the collective-variable learners: fully connected networks."""
+"""Fully connected networks, first written for the collective-variable learners (effdyn.cvs)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Fixed-step integrators for the effective ODE and SDE of summary statistics.
+"""Fixed-step integrators for small ODE and SDE systems on batched tensors.
 
-The effective dynamics of :mod:`effdyn.highdim` are low-dimensional, so a classical fixed-step
+First written for the effective dynamics of :mod:`effdyn.highdim` (low-dimensional summary
+statistics), for which a classical fixed-step
 Runge-Kutta scheme (for the ballistic ODE limit) and the Euler-Maruyama scheme (for the diffusive
 SDE limit) are enough. Both act on batched torch tensors of any shape, so one call integrates
 many initial conditions at once, on whatever device the initial condition lives on; the
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
-from effdyn.highdim.references import BUTCHER_2016
+from effdyn.ode.references import BUTCHER_2016
 from effdyn.sde import SDE, EulerMaruyama, simulate
 
 Field = Callable[[torch.Tensor], torch.Tensor]
