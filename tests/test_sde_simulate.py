@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 
-from effdyn.estimators import count_transitions
 from effdyn.sde import (
     SDE,
     Ball,
@@ -22,6 +21,7 @@ from effdyn.sde import (
     OverdampedLangevin,
     TransitionCounter,
     as_region,
+    count_transitions,
     simulate,
 )
 from effdyn.sde.errors import BlowUpError

@@ -3,8 +3,8 @@
 - :func:`mfpt`: mean first-passage time from first-passage samples (sample mean with a t
   interval, or the censored exponential MLE with a chi-square interval when some trajectories
   have not arrived); :func:`rate_from_mfpt`.
-- :func:`count_transitions` (offline, on saved trajectories; the same code as the on-the-fly
-  :class:`effdyn.sde.TransitionCounter`) and :func:`transition_rates`: rates
+- :func:`transition_rates`: from the counts of :class:`effdyn.sde.TransitionCounter` (on the
+  fly) or :func:`effdyn.sde.count_transitions` (offline, on saved trajectories), rates
   ``k_ij = N_ij / T_i`` with exact Poisson intervals, and the MFPTs they imply.
 - :func:`poisson_rate`, :func:`mean_ci`, :func:`bootstrap_ci`, :func:`batch_means_ci`:
   intervals, returned as :class:`Estimate` (``value``, ``low``, ``high``, ``contains``).
@@ -20,14 +20,13 @@ from effdyn.estimators.intervals import (
     poisson_rate,
 )
 from effdyn.estimators.passage import mfpt, rate_from_mfpt
-from effdyn.estimators.transitions import TransitionRates, count_transitions, transition_rates
+from effdyn.estimators.transitions import TransitionRates, transition_rates
 
 __all__ = [
     "Estimate",
     "TransitionRates",
     "batch_means_ci",
     "bootstrap_ci",
-    "count_transitions",
     "free_energy_from_counts",
     "histogram_free_energy",
     "mean_ci",

@@ -6,34 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from effdyn.estimators.intervals import _check_confidence, poisson_rate
 
-__all__ = ["TransitionRates", "count_transitions", "transition_rates"]
-
-
-def count_transitions(
-    traj: Any, cores: Any, dt: float, t0: float = 0.0, record_events: bool = False
-):
-    """Count core-to-core transitions in saved trajectories ``(n_frames, B, d)``.
-
-    ``dt`` is the time between frames. The frames are fed, in order, to an
-    :class:`effdyn.sde.TransitionCounter` (the same code that counts on the fly), which is
-    returned; see it for the definitions.
-    """
-    from effdyn.sde.observers import TransitionCounter
-
-    x = torch.as_tensor(traj)
-    if x.ndim == 2:  # (n_frames, B) of a 1-D system
-        x = x.unsqueeze(-1)
-    if x.ndim != 3:
-        raise ValueError(f"traj must have shape (n_frames, B, d), got {tuple(x.shape)}")
-    counter = TransitionCounter(cores, record_events=record_events)
-    counter.start(x[0], t0, dt)
-    for k in range(1, x.shape[0]):
-        counter.update(x[k], t0 + k * dt)
-    return counter
+__all__ = ["TransitionRates", "transition_rates"]
 
 
 @dataclass(frozen=True)

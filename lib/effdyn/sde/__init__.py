@@ -68,7 +68,8 @@ Observers (statistics on the fly, so long runs need not store trajectories; ``ev
   ``BridgedFirstPassage(target, noise_variance)`` adds a Brownian-bridge test between checks;
   ``.mfpt()`` gives the MFPT with a confidence interval (censored runs included).
 - ``TransitionCounter([core_A, core_B, ...])``: core-to-core transitions, time spent last in
-  each core, transition durations; ``.rates()`` gives rates and MFPTs with intervals.
+  each core, transition durations; ``.rates()`` gives rates and MFPTs with intervals;
+  ``count_transitions(traj, cores, dt)`` runs the same counter over saved frames.
 - ``Histogram(low, high, bins, fn=None)``: running histogram; ``.density()``,
   ``.free_energy(beta)``.
 
@@ -115,6 +116,7 @@ from effdyn.sde.observers import (
     Histogram,
     Observer,
     TransitionCounter,
+    count_transitions,
 )
 from effdyn.sde.problem import NOISE_TYPES, SDE, overdamped_langevin_sde
 from effdyn.sde.sets import Ball, Box, Interval, Region, as_region
@@ -146,6 +148,7 @@ __all__ = [
     "SDEIntegrator",
     "SimulationResult",
     "TransitionCounter",
+    "count_transitions",
     "UnderdampedLangevin",
     "as_region",
     "integrate",

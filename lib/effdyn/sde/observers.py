@@ -27,7 +27,14 @@ import torch
 
 from effdyn.sde.sets import Ball, Interval, Region, as_region
 
-__all__ = ["BridgedFirstPassage", "FirstPassage", "Histogram", "Observer", "TransitionCounter"]
+__all__ = [
+    "BridgedFirstPassage",
+    "FirstPassage",
+    "Histogram",
+    "Observer",
+    "TransitionCounter",
+    "count_transitions",
+]
 
 Tensor = torch.Tensor
 
@@ -464,3 +471,25 @@ class Histogram(Observer):
         from effdyn.estimators import free_energy_from_counts
 
         return free_energy_from_counts(self.counts, beta, min_count=min_count)
+
+
+def count_transitions(
+    traj: Any, cores: Any, dt: float, t0: float = 0.0, record_events: bool = False
+):
+    """Count core-to-core transitions in saved trajectories ``(n_frames, B, d)``.
+
+    ``dt`` is the time between frames. The frames are fed, in order, to an
+    :class:`TransitionCounter` (the same code that counts on the fly), which is returned; see it
+    for the definitions. Turn the counts into rates with
+    :func:`effdyn.estimators.transition_rates`.
+    """
+    x = torch.as_tensor(traj)
+    if x.ndim == 2:  # (n_frames, B) of a 1-D system
+        x = x.unsqueeze(-1)
+    if x.ndim != 3:
+        raise ValueError(f"traj must have shape (n_frames, B, d), got {tuple(x.shape)}")
+    counter = TransitionCounter(cores, record_events=record_events)
+    counter.start(x[0], t0, dt)
+    for k in range(1, x.shape[0]):
+        counter.update(x[k], t0 + k * dt)
+    return counter
