@@ -39,6 +39,7 @@ from effdyn.compendium.runs import notebook_name, read_run, runs_dir, store_run,
 from effdyn.compendium.scorecard import scorecard_figure, scorecard_markdown
 from effdyn.compendium.seeds import read_seed_checks
 from effdyn.compendium.selection import Shown, current_key, select_shown, stale_run
+from effdyn.compendium.sweep import SWEEPS_TAG, sweeps_section
 
 STATUS_TAG = "effdyn-status"
 RERUN_TAG = "effdyn-rerun"
@@ -113,6 +114,9 @@ def stage(
         insert_markdown_cell(target, entry.note(), STATUS_TAG)
         insert_markdown_cell(target, rerun_box(entry, defaults), RERUN_TAG)
         label_claims_table(target, slug)
+        sweeps = sweeps_section(slug, src / "chapters", root)
+        if sweeps:
+            insert_markdown_cell(target, sweeps, SWEEPS_TAG, position=10**9)
         insert_markdown_cell(target, cite_box(root, entry), CITE_TAG, position=10**9)
         collapse_injected_parameters(target)
     parts = read_parts(root)

@@ -102,6 +102,40 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from effdyn.compendium.sweep import parse_values, run_sweep, sweep_report
+
+    grid = {name: parse_values(name, values) for name, values in (args.param or [])}
+    result = run_sweep(
+        args.slug,
+        grid,
+        profile=args.profile,
+        seeds=args.seeds,
+        out=Path(args.out) if args.out else None,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        device=args.device,
+        progress=not args.quiet,
+    )
+    print(result.summary())
+    print(f"table: {result.folder / 'sweep.csv'}")
+    if not args.no_report:
+        print(f"report: {sweep_report(result.folder)}")
+    if args.store and result.ok:
+        from effdyn.compendium.sweep import store_sweep
+
+        print(f"stored in {store_sweep(result.folder, args.store)}")
+    return 0 if result.ok else 1
+
+
+def _cmd_sweep_report(args: argparse.Namespace) -> int:
+    from effdyn.compendium.sweep import sweep_report, write_csv
+
+    write_csv(Path(args.folder))
+    print(f"report: {sweep_report(Path(args.folder))}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="effdyn",
@@ -171,6 +205,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when present")
     p.set_defaults(func=_cmd_check_seeds)
+
+    p = sub.add_parser(
+        "sweep", help="run a chapter over a grid of parameter values on Dask (local or a cluster)"
+    )
+    p.add_argument("slug", help="the chapter, e.g. cbo (see `effdyn list`)")
+    p.add_argument("--profile", default="ci", help="the profile the values override (default ci)")
+    p.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "V1,V2,..."),
+        help="a swept parameter and its comma-separated values (repeatable: Cartesian product)",
+    )
+    p.add_argument("--seeds", type=int, help="run every point at this many seeds")
+    p.add_argument(
+        "--scheduler",
+        help="address of a running Dask scheduler, e.g. tcp://host:8786 (default "
+        "$EFFDYN_SCHEDULER, else a local cluster)",
+    )
+    p.add_argument("--workers", type=int, help="local cluster: worker processes (default: cores)")
+    p.add_argument("--out", help="sweep folder (default book/_build/sweeps/SLUG/PROFILE)")
+    p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when present")
+    p.add_argument("--no-report", action="store_true", help="skip the figures and summary")
+    p.add_argument(
+        "--store",
+        metavar="NAME",
+        help="keep the finished sweep in book/stored/SLUG/sweeps/NAME/ (shown on the chapter page)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("sweep-report", help="figures and a summary of a sweep folder")
+    p.add_argument("folder", help="a folder written by `effdyn sweep`")
+    p.set_defaults(func=_cmd_sweep_report)
 
     p = sub.add_parser("scorecard", help="print the table of all claims of the shown runs")
     p.add_argument("--profile", default="ci")
