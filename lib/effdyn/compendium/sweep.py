@@ -35,6 +35,7 @@ import re
 import shutil
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -636,7 +637,7 @@ def sweep_report(folder: Path) -> Path:
         + f"; {len(ok_rows)} of {len(rows)} points ran "
         + f"(commit {str(spec.get('git_commit') or 'unknown')[:10]}, {spec.get('created', '')}).",
         "",
-        "| claim | " + " | ".join(f"{x_name}={v!r}" for v in x_values) + " |",
+        "| claim | " + " | ".join(_table_text(f"{x_name}={v!r}") for v in x_values) + " |",
         "|---|" + "---|" * len(x_values),
     ]
     figures = []
@@ -669,12 +670,13 @@ def sweep_report(folder: Path) -> Path:
             chosen = [r for r in ok_rows if r[x_name] == x and f"{name} | passed" in r]
             passed = sum(bool(r[f"{name} | passed"]) for r in chosen)
             cells.append(f"{passed}/{len(chosen)}" if chosen else "–")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_table_text(name)} | " + " | ".join(cells) + " |")
         if not numeric:
             ax.set_xticks(range(len(x_values)), [repr(v) for v in x_values])
         ax.set_xlabel(x_name)
-        ax.set_ylabel(name if len(name) < 40 else name[:37] + "...")
-        ax.set_title(name if len(name) < 60 else name[:57] + "...", fontsize=9)
+        ax.set_ylabel("value of the claim")
+        title = textwrap.wrap(name, 60)
+        ax.set_title("\n".join(title[:2]) + (" ..." if len(title) > 2 else ""), fontsize=9)
         ax.legend(fontsize=8)
         png = report / f"{_slugify(name)}.png"
         fig.savefig(png, dpi=110, bbox_inches="tight")
@@ -689,6 +691,11 @@ def sweep_report(folder: Path) -> Path:
     summary = report / "summary.md"
     summary.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return summary
+
+
+def _table_text(text: str) -> str:
+    """Text for a Markdown table cell: pipes escaped (claim names hold |x| often)."""
+    return text.replace("|", "\\|")
 
 
 def _unique(values) -> list[Any]:
