@@ -12,6 +12,7 @@ from effdyn.lattice import (
     EquivariantForceField,
     HolsteinModel,
     PlainCNN,
+    RecordingForce,
     cdw_amplitude,
     cdw_transition_temperature,
     count_parameters,
@@ -28,7 +29,7 @@ from effdyn.lattice import (
     staggered_sign,
     structure_factor,
 )
-from effdyn.sde import BAOAB
+from effdyn.sde import BAOAB, simulate
 
 F64 = torch.float64
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -114,6 +115,17 @@ def test_flat_force_runs_in_baoab():
     x0 = random_field(2, 4, seed=5).reshape(2, 16)
     state = integrator.initial_state(x0, generator=gen(0))
     torch.testing.assert_close(state[2], model.forces(x0.reshape(2, 4, 4)).reshape(2, 16))
+
+
+def test_recording_force_keeps_the_saved_frames():
+    model = HolsteinModel(4, g=1.5, kT_el=0.05)
+    recorder = RecordingForce(model.flat_force(), every=3)
+    integrator = BAOAB(recorder, temperature=0.05, gamma=0.2, mass=1.0)
+    x0 = random_field(2, 4, seed=16).reshape(2, 16)
+    res = simulate(integrator, x0, dt=0.1, n_steps=9, seed=0, save_every=3)
+    torch.testing.assert_close(recorder.positions, res.traj)
+    expected = model.forces(res.traj.reshape(-1, 4, 4)).reshape(res.traj.shape)
+    torch.testing.assert_close(recorder.forces, expected, rtol=0, atol=1e-12)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA not available")

@@ -15,6 +15,7 @@ dynamics of charge-density-wave (CDW) domain coarsening.
   :func:`equivariance_error` (the harness).
 - :mod:`~effdyn.lattice.equivariant`: :class:`EquivariantForceField` (p4m group convolutions,
   odd), :class:`PlainCNN` (baseline).
+- :mod:`~effdyn.lattice.recording`: :class:`RecordingForce` (keeps the forces a run computed).
 - :mod:`~effdyn.lattice.training`: :func:`fit_force_field`, :func:`force_parity`.
 - :mod:`~effdyn.lattice.analysis`: order parameter, structure factor, domain size, power-law fit.
 
@@ -38,6 +39,7 @@ from effdyn.lattice.meanfield import (
     checkerboard_force,
     staggered_density,
 )
+from effdyn.lattice.recording import RecordingForce
 from effdyn.lattice.symmetry import (
     D4_ORDER,
     d4_inverse,
@@ -56,6 +58,7 @@ __all__ = [
     "EquivariantForceField",
     "HolsteinModel",
     "PlainCNN",
+    "RecordingForce",
     "band_energies",
     "cdw_amplitude",
     "cdw_transition_temperature",
