@@ -37,7 +37,7 @@ def _check_element(e: int) -> int:
 
 
 def d4_transform(x: Tensor, element: int) -> Tensor:
-    """Apply the D4 element ``k + 4 f`` to the last two axes: reflect if ``f``, then rotate ``k``."""
+    """Apply the D4 element ``k + 4 f`` to the last two axes: reflect if ``f``, then rotate."""
     e = _check_element(element)
     k, f = e % 4, e // 4
     if f:
