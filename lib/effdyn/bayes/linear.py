@@ -113,7 +113,7 @@ class GaussianLinearModel:
         """
         self._fitted()
         phi = self.features[indices]  # (chains, B, p)
-        mean = (phi @ theta[..., None])[..., 0]
+        mean = torch.einsum("cbp,cp->cb", phi, theta)
         return _gaussian_log_density(self.targets[indices], mean, self.noise_std**2).sum(-1)
 
     def log_predictive_samples(
