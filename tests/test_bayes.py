@@ -140,7 +140,7 @@ def brute_force_log_mixture(prior, cls, x, y):
     total = 0.0
     for f in range(cls.n_functions):
         like = 1.0
-        for xt, yt in zip(x.tolist(), y.tolist()):
+        for xt, yt in zip(x.tolist(), y.tolist(), strict=True):
             like *= (1 - cls.eta) if ((f >> xt) & 1) == yt else cls.eta
         total += w[f] * like
     return math.log(total)
@@ -157,7 +157,8 @@ def test_mixture_equals_brute_force():
     online = learner.log_loss_online(x, y)
     closed = learner.log_loss(x, y)
     for s in range(3):
-        logq = [0.0] + [brute_force_log_mixture(prior, cls, x[s, :t], y[s, :t]) for t in range(1, 13)]
+        logq = [0.0]
+        logq += [brute_force_log_mixture(prior, cls, x[s, :t], y[s, :t]) for t in range(1, 13)]
         for t in range(12):
             # q(y_t = 1 | past) = q(y^{t-1}, 1) / q(y^{t-1})
             y1 = y[s, : t + 1].clone()
@@ -198,7 +199,9 @@ def test_resolvability_bound_values_and_mean_regret():
     # brute force: minimum over every KL value of n eps + log 1/pi(B_eps)
     kl = cls.kl_per_symbol(target)
     n = 5
-    direct = min(n * e - math.log(float(prior[kl <= e + 1e-15].sum())) for e in kl.unique().tolist())
+    direct = min(
+        n * e - math.log(float(prior[kl <= e + 1e-15].sum())) for e in kl.unique().tolist()
+    )
     assert float(bound[1]) == pytest.approx(direct, rel=1e-12)
     # the expectation bound, with the Monte Carlo error of the mean
     learner = MixtureLearner(prior, cls)
@@ -258,7 +261,8 @@ def test_device_and_dtype(device):
     assert r.device.type == device and r.dtype == torch.float64
     if device == "cuda":  # the same draws give the same answer on the CPU
         cpu = MixtureLearner(prior.weights.cpu(), BooleanClass(3))
-        torch.testing.assert_close(cpu.regret(x.cpu(), y.cpu(), cls.majority(), at=[10, 30]), r.cpu())
+        on_cpu = cpu.regret(x.cpu(), y.cpu(), cls.majority(), at=[10, 30])
+        torch.testing.assert_close(on_cpu, r.cpu())
 
 
 def test_brute_force_helper_is_itself_exact():

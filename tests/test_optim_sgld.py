@@ -84,9 +84,7 @@ def test_sgld_gaussian_posterior():
 def test_minibatch_sgld_mean_and_sgd_map():
     model = linear_problem()
     lam_max = float(torch.linalg.eigvalsh(model.precision).max())
-    sgld = SGLD(
-        model.log_likelihood, 20, 0.1 / lam_max, log_prior=model.log_prior, batch_size=5
-    )
+    sgld = SGLD(model.log_likelihood, 20, 0.1 / lam_max, log_prior=model.log_prior, batch_size=5)
     res = sgld.run(
         torch.zeros(200, 2, dtype=torch.float64),
         500,
