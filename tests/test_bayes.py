@@ -213,6 +213,23 @@ def test_resolvability_bound_values_and_mean_regret():
     assert bool((mean <= b + 3 * se).all())
 
 
+def test_floor_in_closed_form_equals_dense_mixture():
+    """The sparse + uniform-floor evaluation equals the dense sum over all hypotheses."""
+    cls = BooleanClass(3, eta=0.2)
+    g = torch.Generator().manual_seed(9)
+    sparse = induced_prior(ReLUNetwork(3, 8), 300, floor=0.05, generator=g)
+    assert 0 < int((sparse.counts > 0).sum()) < cls.n_functions
+    fast = MixtureLearner(sparse, cls)
+    dense = MixtureLearner(sparse.weights, cls)
+    assert fast.support.numel() < dense.support.numel() == cls.n_functions
+    x, y = cls.sample(cls.parity(), 5, 40, generator=g)
+    torch.testing.assert_close(fast.log_loss(x, y), dense.log_loss(x, y), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(fast.log_loss(x, y), fast.log_loss_online(x, y))
+    torch.testing.assert_close(
+        fast.regret(x, y, cls.parity()), dense.regret(x, y, cls.parity()), rtol=1e-12, atol=1e-12
+    )
+
+
 # -- bad input ----------------------------------------------------------------------------------
 def test_bad_input():
     cls = BooleanClass(2)

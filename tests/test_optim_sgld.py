@@ -102,6 +102,24 @@ def test_minibatch_sgld_mean_and_sgd_map():
     torch.testing.assert_close(out, model.mean)
 
 
+def test_closed_form_gradients_equal_autograd():
+    model = linear_problem()
+    theta = torch.randn(3, 2, dtype=torch.float64)
+    idx = torch.randint(0, 20, (3, 6))
+    auto = SGLD(model.log_likelihood, 20, 0.1, log_prior=model.log_prior)
+    closed = SGLD(
+        model.log_likelihood,
+        20,
+        0.1,
+        log_prior=model.log_prior,
+        grad_log_likelihood=model.grad_log_likelihood,
+        grad_log_prior=model.grad_log_prior,
+    )
+    torch.testing.assert_close(
+        closed.grad_log_posterior(theta, idx), auto.grad_log_posterior(theta, idx)
+    )
+
+
 def test_decay_schedule_and_ensemble():
     sgld = SGLD(lambda th, i: th.sum(-1) * 0, 10, 0.1, decay=0.55, decay_offset=10.0)
     assert sgld.step_size(0) == 0.1

@@ -116,6 +116,17 @@ class GaussianLinearModel:
         mean = torch.einsum("cbp,cp->cb", phi, theta)
         return _gaussian_log_density(self.targets[indices], mean, self.noise_std**2).sum(-1)
 
+    def grad_log_prior(self, theta: torch.Tensor) -> torch.Tensor:
+        """Gradient of :meth:`log_prior`: ``-theta / s_0^2``."""
+        return -theta / self.prior_std**2
+
+    def grad_log_likelihood(self, theta: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+        """Gradient of :meth:`log_likelihood`: ``Phi_B^T (y_B - Phi_B theta) / s^2``."""
+        self._fitted()
+        phi = self.features[indices]  # (chains, B, p)
+        residual = self.targets[indices] - torch.einsum("cbp,cp->cb", phi, theta)
+        return torch.einsum("cbp,cb->cp", phi, residual) / self.noise_std**2
+
     def log_predictive_samples(
         self, theta: torch.Tensor, features: torch.Tensor, targets: torch.Tensor
     ) -> torch.Tensor:

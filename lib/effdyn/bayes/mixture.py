@@ -86,7 +86,9 @@ class MixtureLearner:
     Parameters
     ----------
     prior : Tensor of shape (2^(2^n),) or InducedPrior
-        Non-negative weights summing to 1.
+        Non-negative weights summing to 1. With an :class:`InducedPrior`, the uniform floor is
+        summed in closed form (a product over the inputs), so that only the sampled functions
+        are enumerated: exact, and far cheaper when most functions are never sampled.
     hypotheses : BooleanClass
         The class and its label-noise likelihood.
     max_elements : int
@@ -100,8 +102,27 @@ class MixtureLearner:
         self.hypotheses = hypotheses
         self.prior = check_prior(prior, hypotheses)
         self.log_prior = torch.log(self.prior)  # -inf where the weight is 0
-        self._labels = hypotheses.labels(hypotheses.tables()).to(torch.float64)  # (T, 2^n)
         self.max_elements = int(max_elements)
+        # the prior as (sparse part) + floor * uniform: the uniform part of the mixture is a
+        # product over the inputs, so only the sampled hypotheses need to be enumerated
+        if isinstance(prior, InducedPrior):
+            self.floor = prior.floor
+            sparse = (1.0 - prior.floor) * prior.sampled.to(self.prior.device)
+        else:
+            self.floor = 0.0
+            sparse = self.prior
+        self.support = torch.nonzero(sparse > 0)[:, 0]
+        self._log_sparse = torch.log(sparse[self.support])
+        self._support_labels = hypotheses.labels(self.support).to(torch.float64)  # (T_s, 2^n)
+        self._dense_labels: torch.Tensor | None = None
+
+    @property
+    def _labels(self) -> torch.Tensor:
+        """Labels of every hypothesis, ``(2^(2^n), 2^n)`` float64 (built on first use)."""
+        if self._dense_labels is None:
+            h = self.hypotheses
+            self._dense_labels = h.labels(h.tables()).to(torch.float64)
+        return self._dense_labels
 
     def _check_data(self, x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.hypotheses
@@ -156,16 +177,29 @@ class MixtureLearner:
         return -torch.log(p).cumsum(-1)
 
     # -- closed forms through the counts --------------------------------------------------
-    def _disagreements(self, x: torch.Tensor, y: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
-        """Number of disagreements ``k_f`` of every hypothesis after each length in ``at``.
+    def _label_counts(
+        self, x: torch.Tensor, y: torch.Tensor, at: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Counts ``n0_x, n1_x`` of labels 0 and 1 at each input after each length in ``at``.
 
-        Shape ``(S, len(at), T)``, float64: ``k_f = sum_x f(x) n0_x + (1 - f(x)) n1_x``.
+        Each of shape ``(S, len(at), 2^n)``, float64.
         """
-        h = self.hypotheses
-        one_hot = torch.nn.functional.one_hot(x, h.n_inputs).to(torch.float64)  # (S, n, 2^n)
-        n1 = (one_hot * y[..., None]).cumsum(1)[:, at - 1]  # (S, m, 2^n)
+        one_hot = torch.nn.functional.one_hot(x, self.hypotheses.n_inputs).to(torch.float64)
+        n1 = (one_hot * y[..., None]).cumsum(1)[:, at - 1]
         n0 = (one_hot * (1 - y[..., None])).cumsum(1)[:, at - 1]
-        return n0 @ self._labels.T + n1 @ (1.0 - self._labels).T
+        return n0, n1
+
+    def _disagreements(
+        self, x: torch.Tensor, y: torch.Tensor, at: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Number of disagreements ``k_f`` of each hypothesis after each length in ``at``.
+
+        Shape ``(S, len(at), T)``, float64: ``k_f = sum_x f(x) n0_x + (1 - f(x)) n1_x``, for
+        the hypotheses whose ``labels`` are given (default: all).
+        """
+        labels = self._labels if labels is None else labels
+        n0, n1 = self._label_counts(x, y, at)
+        return n0 @ labels.T + n1 @ (1.0 - labels).T
 
     def log_loss(self, x: Any, y: Any, at: Any = None) -> torch.Tensor:
         """Cumulative log-loss ``-log q(y^n | x^n)`` at each length ``n`` in ``at`` (default all).
@@ -178,10 +212,17 @@ class MixtureLearner:
         h = self.hypotheses
         lam = math.log((1.0 - h.eta) / h.eta)
         out = torch.empty(x.shape[0], at.numel(), dtype=torch.float64, device=x.device)
-        size = self._group_size(3 * at.numel())
+        per_sequence = 3 * at.numel() * self.support.numel()
+        size = max(1, self.max_elements // per_sequence)
         for s0 in range(0, x.shape[0], size):
-            k = self._disagreements(x[s0 : s0 + size], y[s0 : s0 + size], at)
-            lse = torch.logsumexp(self.log_prior - lam * k, dim=-1)
+            xs, ys = x[s0 : s0 + size], y[s0 : s0 + size]
+            k = self._disagreements(xs, ys, at, self._support_labels)
+            lse = torch.logsumexp(self._log_sparse - lam * k, dim=-1)
+            if self.floor > 0:
+                # floor * mean_f prod_t p_f / (1 - eta)^n = floor * prod_x (e^-l n0 + e^-l n1) / 2
+                n0, n1 = self._label_counts(xs, ys, at)
+                both = torch.logaddexp(-lam * n0, -lam * n1) - math.log(2.0)
+                lse = torch.logaddexp(lse, math.log(self.floor) + both.sum(-1))
             out[s0 : s0 + size] = -(at.to(torch.float64) * math.log1p(-h.eta) + lse)
         return out
 

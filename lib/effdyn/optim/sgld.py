@@ -103,6 +103,9 @@ class SGLD:
         Inverse temperature (positive; ``math.inf`` for noiseless SGD).
     decay, decay_offset : float
         Step schedule ``h_k = h (1 + k / decay_offset) ** (-decay)``.
+    grad_log_likelihood, grad_log_prior : callable, optional
+        Closed-form gradients with the signatures of ``log_likelihood`` and ``log_prior`` but
+        returning ``(chains, d)``; used instead of automatic differentiation when given.
     """
 
     bibtex = WELLING2011_SGLD
@@ -118,9 +121,13 @@ class SGLD:
         beta: float = 1.0,
         decay: float = 0.0,
         decay_offset: float = 1.0,
+        grad_log_likelihood: LogLikelihood | None = None,
+        grad_log_prior: LogPrior | None = None,
     ) -> None:
         self.log_likelihood = log_likelihood
         self.log_prior = log_prior
+        self.grad_log_likelihood = grad_log_likelihood
+        self.grad_log_prior = grad_log_prior
         self.n_data = _positive_int(n_data, "n_data")
         self.step = _positive(step, "step")
         self.batch_size = (
@@ -147,9 +154,17 @@ class SGLD:
 
     def grad_log_posterior(self, theta: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
         """Minibatch estimate ``grad log prior + (N / B) grad sum_batch log p`` per chain."""
+        scale = self.n_data / indices.shape[-1]
+        if self.grad_log_likelihood is not None and (
+            self.log_prior is None or self.grad_log_prior is not None
+        ):
+            grad = scale * self.grad_log_likelihood(theta, indices)
+            if self.grad_log_prior is not None:
+                grad = grad + self.grad_log_prior(theta)
+            return grad
         with torch.enable_grad():
             th = theta.detach().requires_grad_(True)
-            total = (self.n_data / indices.shape[-1]) * self.log_likelihood(th, indices).sum()
+            total = scale * self.log_likelihood(th, indices).sum()
             if self.log_prior is not None:
                 total = total + self.log_prior(th).sum()
             (grad,) = torch.autograd.grad(total, th)
