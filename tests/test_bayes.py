@@ -83,7 +83,7 @@ def test_threshold_constant_weight():
     reference = threshold_constant_probability(4)
     assert reference == pytest.approx(0.0291, abs=2e-4)
     cls = BooleanClass(4)
-    n = 100_000
+    n = 60_000
     prior = induced_prior(ThresholdUnit(4), n, generator=torch.Generator().manual_seed(1))
     p = prior.sampled[cls.constant(0)] + prior.sampled[cls.constant(1)]
     se = math.sqrt(reference * (1 - reference) / n)
@@ -113,10 +113,10 @@ def test_parity_weight_zero():
     for n_bits in (2, 4):
         cls = BooleanClass(n_bits)
         prior = induced_prior(
-            ThresholdUnit(n_bits), 50_000, generator=torch.Generator().manual_seed(4)
+            ThresholdUnit(n_bits), 20_000, generator=torch.Generator().manual_seed(4)
         )
         assert prior.weight(cls.parity()) == 0.0
-        assert prior.counts.sum() == 50_000
+        assert prior.counts.sum() == 20_000
     # ... while a ReLU network does compute XOR on two bits
     cls = BooleanClass(2)
     relu = induced_prior(ReLUNetwork(2, 16), 20_000, generator=torch.Generator().manual_seed(5))
