@@ -3,8 +3,9 @@
 Consensus-based optimization (CBO) with isotropic and anisotropic noise, consensus hopping, the
 Laplace-principle consensus point, the benchmark objectives and the smoothed objective of
 Riedl, Klock, Geldhauser and Fornasier (2023), "Gradient is all you need?", arXiv:2306.09778;
-plain gradient descent and annealed Langevin dynamics for comparison. Everything is batched over
-particles and independent runs and runs unchanged on CPU and CUDA.
+plain gradient descent and annealed Langevin dynamics for comparison; stochastic gradient
+Langevin dynamics (SGLD, Welling and Teh 2011) batched over chains, with ensemble predictives.
+Everything is batched over particles and independent runs and runs unchanged on CPU and CUDA.
 """
 
 from effdyn.optim.cbo import CBO, NOISE_TYPES, CBOResult, gaussian_cloud
@@ -12,6 +13,7 @@ from effdyn.optim.consensus import consensus_point, consensus_weights
 from effdyn.optim.gradient_descent import gradient, gradient_descent
 from effdyn.optim.hopping import ConsensusHopping
 from effdyn.optim.objectives import Ackley, GrandCanyon3Noisy, Objective, Quadratic, Rastrigin
+from effdyn.optim.sgld import SGLD, SGLDResult, ensemble_log_predictive
 from effdyn.optim.smoothing import (
     drift_alignment,
     gaussian_grid,
@@ -32,9 +34,12 @@ __all__ = [
     "Objective",
     "Quadratic",
     "Rastrigin",
+    "SGLD",
+    "SGLDResult",
     "consensus_point",
     "consensus_weights",
     "drift_alignment",
+    "ensemble_log_predictive",
     "gaussian_cloud",
     "gaussian_grid",
     "gradient",

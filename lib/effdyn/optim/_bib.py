@@ -37,3 +37,11 @@ FORNASIER2024_LAPLACE = r"""@article{fornasier2024consensus,
   pages   = {2973--3004},
   year    = {2024}
 }"""
+
+WELLING2011_SGLD = r"""@inproceedings{welling2011bayesian,
+  title     = {Bayesian Learning via Stochastic Gradient {L}angevin Dynamics},
+  author    = {Welling, Max and Teh, Yee Whye},
+  booktitle = {Proceedings of the 28th International Conference on Machine Learning},
+  pages     = {681--688},
+  year      = {2011}
+}"""
