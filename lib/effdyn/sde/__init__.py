@@ -112,7 +112,7 @@ from effdyn.sde.adaptive import (
 )
 from effdyn.sde.brownian import BrownianPath
 from effdyn.sde.brownian_tree import BrownianIncrement, VirtualBrownianTree
-from effdyn.sde.cir_solvers import HOStS, DriftImplicitEulerCIR
+from effdyn.sde.cir_solvers import DriftImplicitEulerCIR, HOStS
 from effdyn.sde.errors import BlowUpError
 from effdyn.sde.high_order import ALIGN, ShARK
 from effdyn.sde.integrators import (

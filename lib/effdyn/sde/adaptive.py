@@ -161,8 +161,9 @@ def solve_fixed(stepper, x0: Tensor, tree: VirtualBrownianTree, n_steps: int) ->
     """Solve on ``[tree.t0, tree.t1]`` with ``n_steps`` equal steps on the tree's path."""
     inc = tree.increments(n_steps)
     state = stepper.initial_state(x0)
-    dt = torch.full((x0.shape[0],), tree.duration / n_steps, dtype=torch.float64,
-                    device=x0.device).to(x0.dtype)
+    dt = torch.full(
+        (x0.shape[0],), tree.duration / n_steps, dtype=torch.float64, device=x0.device
+    ).to(x0.dtype)
     from effdyn.sde.brownian_tree import BrownianIncrement
 
     for i in range(n_steps):

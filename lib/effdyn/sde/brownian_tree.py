@@ -141,10 +141,7 @@ def _chen(acc: list[Tensor], h1: Tensor, piece: list[Tensor], h2: Tensor) -> lis
         out.append(acc[1] + piece[1] + 0.5 * cross)
         if len(acc) >= 3:
             out.append(
-                acc[2]
-                + piece[2]
-                + 0.5 * (h2 * acc[1] - h1 * piece[1])
-                + (h2 - h1) * cross / 12.0
+                acc[2] + piece[2] + 0.5 * (h2 * acc[1] - h1 * piece[1]) + (h2 - h1) * cross / 12.0
             )
     return out
 
@@ -161,10 +158,7 @@ def _chen_difference(
         out.append(hb2)
         if len(left) >= 3:
             out.append(
-                whole[2]
-                - left[2]
-                - 0.5 * (h2 * left[1] - h1 * hb2)
-                - (h2 - h1) * cross / 12.0
+                whole[2] - left[2] - 0.5 * (h2 * left[1] - h1 * hb2) - (h2 - h1) * cross / 12.0
             )
     return out
 
@@ -233,8 +227,9 @@ class VirtualBrownianTree:
         half = torch.tensor(0.5, dtype=torch.float64)
         a = split_matrix(half, self._c).to(self.device)
         self._mean_half = a.T.contiguous()  # (2c, c)
-        self._noise_half = (torch.eye(2 * self._c, dtype=torch.float64, device=self.device)
-                            - a.T @ a)  # (2c, 2c), symmetric
+        self._noise_half = (
+            torch.eye(2 * self._c, dtype=torch.float64, device=self.device) - a.T @ a
+        )  # (2c, 2c), symmetric
 
     # -- basic facts ------------------------------------------------------------------------------
     @property
@@ -286,7 +281,7 @@ class VirtualBrownianTree:
         node = torch.zeros(batch, device=self.device, dtype=torch.int64)
         return self._xi(0, node)[..., : self._c]
 
-    # -- raw quantities -----------------------------------------------------------------------------
+    # -- raw quantities ---------------------------------------------------------------------------
     def _raw(self, std: Tensor, h: Tensor) -> list[Tensor]:
         """Standardized ``(..., c)`` over length ``h`` (broadcast to ``(..., B, m)``) to raw
         ``[W, h H, h^2 K]``."""
@@ -318,8 +313,10 @@ class VirtualBrownianTree:
         k, theta = self._cells(times)
         batch = tuple(times.shape)
         node_std = self._root(batch)  # standardized (W, H, K) of the current node
-        acc = [torch.zeros((*batch, self.shape[1]), dtype=torch.float64, device=self.device)
-               for _ in range(c)]
+        acc = [
+            torch.zeros((*batch, self.shape[1]), dtype=torch.float64, device=self.device)
+            for _ in range(c)
+        ]
         acc_len = torch.zeros(batch, dtype=torch.float64, device=self.device)
         # the randomness of every level at once: parents (L, *batch), normals (L, *batch, m, 2c)
         shifts = torch.arange(L, 0, -1, device=self.device, dtype=torch.int64)
@@ -338,12 +335,13 @@ class VirtualBrownianTree:
             right_acc = rights_acc[level - 1]
             z = node_std @ mean_t + noise[level - 1]
             z1, z2 = z[..., :c], z[..., c:]
-            h_half = torch.tensor(self.duration / (1 << level), dtype=torch.float64,
-                                  device=self.device)
+            h_half = torch.tensor(
+                self.duration / (1 << level), dtype=torch.float64, device=self.device
+            )
             piece = self._raw(z1, h_half)
             joined = _chen(acc, acc_len[..., None], piece, h_half)
             ra = right_acc[..., None]
-            acc = [torch.where(ra, j, a) for j, a in zip(joined, acc)]
+            acc = [torch.where(ra, j, a) for j, a in zip(joined, acc, strict=True)]
             acc_len = acc_len + right_acc * h_half
             node_std = torch.where(right[..., None, None], z2, z1)
         # inside the finest cell: one normal vector per cell
@@ -460,8 +458,9 @@ class VirtualBrownianTree:
         if level is not None:
             std = self._nodes(level)
             raw = self._raw(std, torch.tensor(h, dtype=torch.float64, device=self.device))
-            return self._finish(raw, torch.full((n, self.shape[0]), h, dtype=torch.float64,
-                                                device=self.device))
+            return self._finish(
+                raw, torch.full((n, self.shape[0]), h, dtype=torch.float64, device=self.device)
+            )
         times = self.t0 + h * torch.arange(n + 1, dtype=torch.float64, device=self.device)
         times[-1] = self.t1
         vals, _ = self._values_at(times[:, None].expand(n + 1, self.shape[0]).contiguous())

@@ -1,4 +1,4 @@
-"""Positivity-aware solvers for the Cox-Ingersoll-Ross process ``dX = a(b - X) dt + sigma sqrt(X) dW``.
+"""Solvers for the Cox-Ingersoll-Ross process ``dX = a(b - X) dt + sigma sqrt(X) dW``.
 
 Both work with the Stratonovich drift ``a (tilde_b - X)``, ``tilde_b = b - sigma**2/(4a)``, and a
 batch of rows with per-row step sizes ``dt`` of shape ``(B,)`` (for adaptive stepping):

@@ -73,9 +73,9 @@ class ShARK(SDEIntegrator):
     def step(self, state: Tensor, t: float, dt: Any, noise: Tensor) -> Tensor:
         return self._stages(state, t, dt, noise)[0]
 
-    def error_estimate(self, state: Tensor, t: float, dt: Any, noise: Tensor) -> tuple[
-        Tensor, Tensor
-    ]:
+    def error_estimate(
+        self, state: Tensor, t: float, dt: Any, noise: Tensor
+    ) -> tuple[Tensor, Tensor]:
         """``(new_state, embedded error estimate)``."""
         out, f0, f1 = self._stages(state, t, dt, noise)
         return out, 0.6 * dt * (f1 - f0)
@@ -120,7 +120,7 @@ class ALIGN(UnderdampedLangevin):
             al = gt * h
             c = torch.exp(-al)
             small = al < 0.05
-            als = torch.where(small, al, torch.ones_like(al))
+            als = torch.where(small, torch.ones_like(al), al)
             a1 = -torch.expm1(-al) / gt
             b1_direct = (torch.expm1(-al) + al) / (gt * als)
             chh_direct = 6.0 * (2.0 * al + (al + 2.0) * torch.expm1(-al)) / (als * als * gt)
@@ -149,4 +149,3 @@ class ALIGN(UnderdampedLangevin):
         f1 = self.force(q1)
         v1 = c * v + ((a1 - b1) * f0 + b1 * f1) / m + rho * ((a1 / dt) * dW - (g * chh) * H)
         return torch.stack([q1, v1 * m, f1])
-
