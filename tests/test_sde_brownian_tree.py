@@ -299,3 +299,13 @@ def test_cuda_matches_cpu():
     gpu = VirtualBrownianTree(0.0, 1.0, 2**-10, device="cuda", **kw).evaluate(0.2, 0.7)
     for a, b in ((cpu.W, gpu.W), (cpu.H, gpu.H), (cpu.K, gpu.K)):
         assert torch.allclose(a, b.cpu(), atol=1e-10)
+
+
+def test_point_and_between_agree_with_evaluate():
+    n = 500
+    tree = VirtualBrownianTree(0.0, 4.0, 2**-10, (n, 1), seed=6, levy_area="space-time")
+    s, u = _intervals(n, tree, seed=3)
+    inc = tree.evaluate(s, u)
+    via_points = tree.between(tree.point(s), s, tree.point(u), u)
+    assert torch.allclose(via_points.W, inc.W, atol=1e-12)
+    assert torch.allclose(via_points.H, inc.H, atol=1e-9)

@@ -66,9 +66,14 @@ class CIRController:
         return self.desired(x)
 
     def adapt(
-        self, x0: Tensor, x1: Tensor, dt: Tensor, error: Tensor | None = None
+        self,
+        x0: Tensor,
+        x1: Tensor,
+        dt: Tensor,
+        error: Tensor | None = None,
+        rows: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
-        """``(accept (B,), next step (B,))``."""
+        """``(accept, next step)`` for the given rows (all by default)."""
         wanted = self.desired(torch.minimum(x0, x1))
         accept = dt < 1.1 * wanted
         nxt = torch.where(accept, self.desired(x1), wanted)
@@ -121,25 +126,35 @@ class PIDController:
 
     def initial(self, x: Tensor) -> Tensor:
         dt0 = self.dt0 if self.dt0 is not None else 10.0 * self.dtmin
-        self._prev = None
+        ones = torch.ones(x.shape[0], dtype=torch.float64, device=x.device)
+        self._prev = (ones, ones.clone())
         return torch.full((x.shape[0],), dt0, dtype=torch.float64, device=x.device)
 
     def adapt(
-        self, x0: Tensor, x1: Tensor, dt: Tensor, error: Tensor | None = None
+        self,
+        x0: Tensor,
+        x1: Tensor,
+        dt: Tensor,
+        error: Tensor | None = None,
+        rows: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
+        """``(accept, next step)`` for the given rows (all by default); call after ``initial``."""
         if error is None:
             raise ValueError("PIDController needs an error estimate")
+        if self._prev is None:
+            raise ValueError("call PIDController.initial before adapt")
+        if rows is None:
+            rows = torch.arange(x0.shape[0], device=x0.device)
         scale = self.atol + self.rtol * torch.maximum(x0.abs(), x1.abs())
         ratio = (error / scale).reshape(error.shape[0], -1)
         e = ratio.pow(2).mean(dim=1).sqrt().to(torch.float64).clamp(min=1e-10)
         accept = (e <= 1.0) | (dt <= self.dtmin * (1 + 1e-9))
-        if self._prev is None:
-            self._prev = (torch.ones_like(e), torch.ones_like(e))
-        e1, e2 = self._prev
+        e1, e2 = self._prev[0][rows], self._prev[1][rows]
         factor = self.safety * e.pow(-self.b1) * e1.pow(-self.b2) * e2.pow(-self.b3)
         factor = factor.clamp(self.factormin, self.factormax)
         factor = torch.where(accept, factor, factor.clamp(max=1.0))
-        self._prev = (torch.where(accept, e, e1), torch.where(accept, e1, e2))
+        self._prev[0][rows] = torch.where(accept, e, e1)
+        self._prev[1][rows] = torch.where(accept, e1, e2)
         return accept, (dt * factor).clamp(self.dtmin, self.dtmax)
 
 
@@ -198,31 +213,42 @@ def solve_adaptive(
     rejections = torch.zeros(B, dtype=torch.int64, device=device)
     t_end = tree.t1
     eps = 1e-12 * max(1.0, abs(t_end))
+    value_t = tree.point(t)  # the tree's values at the start of each row's step
     for _ in range(max_steps):
         active = t < t_end - eps
-        if not bool(active.any()):
+        idx = torch.nonzero(active).ravel()
+        if idx.numel() == 0:
             break
-        h = torch.where(active, torch.minimum(dt, t_end - t), torch.zeros_like(t))
-        t_next = torch.where(active, torch.clamp(t + h, max=t_end), t)
+        # only the rows still running are stepped (the slowest rows set the loop's length)
+        t_a, st_a, vt_a = t[idx], state[idx], [v[idx] for v in value_t]
+        h = torch.minimum(dt[idx], t_end - t_a)
+        t_next = torch.clamp(t_a + h, max=t_end)
         hx = h.to(x0.dtype)
+        value_next = tree.point(t_next, rows=idx)
         if controller.needs_error:
-            t_mid = t + 0.5 * (t_next - t)
-            full = stepper.step(state, hx, tree.evaluate(t, t_next))
-            half = stepper.step(state, 0.5 * hx, tree.evaluate(t, t_mid))
-            cand = stepper.step(half, 0.5 * hx, tree.evaluate(t_mid, t_next))
+            t_mid = t_a + 0.5 * (t_next - t_a)
+            value_mid = tree.point(t_mid, rows=idx)
+            full = stepper.step(st_a, hx, tree.between(vt_a, t_a, value_next, t_next))
+            half = stepper.step(st_a, 0.5 * hx, tree.between(vt_a, t_a, value_mid, t_mid))
+            cand = stepper.step(half, 0.5 * hx, tree.between(value_mid, t_mid, value_next, t_next))
             error = stepper.to_x(cand) - stepper.to_x(full)
         else:
-            cand = stepper.step(state, hx, tree.evaluate(t, t_next))
+            cand = stepper.step(st_a, hx, tree.between(vt_a, t_a, value_next, t_next))
             error = None
-        x_old, x_new = stepper.to_x(state), stepper.to_x(cand)
-        accept, dt_next = controller.adapt(x_old, x_new, h, error)
-        accept = accept & active
+        accept, dt_next = controller.adapt(
+            stepper.to_x(st_a), stepper.to_x(cand), h, error, rows=idx
+        )
         shape = (-1,) + (1,) * (state.ndim - 1)
-        state = torch.where(accept.reshape(shape), cand, state)
-        t = torch.where(accept, t_next, t)
-        steps += accept.to(torch.int64)
-        rejections += (active & ~accept).to(torch.int64)
-        dt = torch.where(active, dt_next, dt)
+        state = state.clone()
+        state[idx] = torch.where(accept.reshape(shape), cand, st_a)
+        t = t.clone()
+        t[idx] = torch.where(accept, t_next, t_a)
+        for v, vn, vo in zip(value_t, value_next, vt_a, strict=True):
+            v[idx] = torch.where(accept[:, None], vn, vo)
+        steps[idx] += accept.to(torch.int64)
+        rejections[idx] += (~accept).to(torch.int64)
+        dt = dt.clone()
+        dt[idx] = dt_next
     else:
         raise RuntimeError(f"solve_adaptive did not reach t1 in max_steps={max_steps} attempts")
     return AdaptiveResult(stepper.to_x(state), steps, rejections, t)
