@@ -6,8 +6,9 @@ The path on ``[t0, t1]`` is a dyadic tree of depth ``ceil(log2((t1 - t0) / tol))
 the increment ``W``, the space-time Levy area ``H`` and (optionally) the space-time-time Levy area
 ``K`` of the whole interval; each node splits into its two halves by the exact Gaussian bridge
 conditional given its own ``(W, H, K)``. Inside a finest cell the values at a point are drawn from
-the exact conditional law given the cell, with one normal vector per cell (two points of one cell
-are therefore correlated as in diffrax). ``evaluate(s, u)`` combines the values at ``s`` and
+the exact conditional law given the cell, with one normal vector per cell through the Cholesky
+factor of the conditional covariance (the W parts of two points of one cell are driven by the same
+normal, as in diffrax). ``evaluate(s, u)`` combines the values at ``s`` and
 ``u`` by Chen's relation.
 
 Conventions (as :data:`effdyn.sde.CHANNEL_SCALES`): over a step of length ``h``, ``W ~ N(0, h)``,
@@ -160,6 +161,33 @@ def _chen_difference(
             out.append(
                 whole[2] - left[2] - 0.5 * (h2 * left[1] - h1 * hb2) - (h2 - h1) * cross / 12.0
             )
+    return out
+
+
+def _cholesky(cov: Tensor) -> Tensor:
+    """Lower-triangular factor of positive semi-definite ``(..., c, c)`` matrices, ``c <= 3``.
+
+    Written out so that singular matrices (a point at the end of its cell) give zero columns
+    instead of an error.
+    """
+    c = cov.shape[-1]
+    out = torch.zeros_like(cov)
+    tiny = 1e-300
+
+    def div(x: Tensor, y: Tensor) -> Tensor:
+        return torch.where(y > 1e-12, x / torch.clamp(y, min=tiny), torch.zeros_like(x))
+
+    l00 = cov[..., 0, 0].clamp(min=0).sqrt()
+    out[..., 0, 0] = l00
+    if c >= 2:
+        l10 = div(cov[..., 1, 0], l00)
+        l11 = (cov[..., 1, 1] - l10**2).clamp(min=0).sqrt()
+        out[..., 1, 0], out[..., 1, 1] = l10, l11
+    if c >= 3:
+        l20 = div(cov[..., 2, 0], l00)
+        l21 = div(cov[..., 2, 1] - l20 * l10, l11)
+        out[..., 2, 0], out[..., 2, 1] = l20, l21
+        out[..., 2, 2] = (cov[..., 2, 2] - l20**2 - l21**2).clamp(min=0).sqrt()
     return out
 
 
@@ -347,13 +375,15 @@ class VirtualBrownianTree:
             acc = [torch.where(ra, j, a) for j, a in zip(joined, acc, strict=True)]
             acc_len = acc_len + right_acc * h_half
             node_std = torch.where(right[..., None, None], z2, z1)
-        # inside the finest cell: one normal vector per cell
-        a = split_matrix(theta, c)  # (Q, B, c, 2c)
-        a = a.unsqueeze(-3)  # (Q, B, 1, c, 2c)
-        xi = self._xi(L + 1, k, rows)  # (Q, B, m, 2c)
-        mean = (a.transpose(-1, -2) @ node_std.unsqueeze(-1)).squeeze(-1)
-        proj = (a.transpose(-1, -2) @ (a @ xi.unsqueeze(-1))).squeeze(-1)
-        z1 = (mean + xi - proj)[..., :c]
+        # inside the finest cell: one normal vector per cell, through the lower-triangular
+        # (Cholesky) factor of the conditional covariance, so that the W parts of two points of
+        # one cell are driven by the same normal (correlation 1, as in diffrax)
+        a1 = split_matrix(theta, c)[..., :c].unsqueeze(-3)  # (Q, B, 1, c, c): piece-1 columns
+        xi = self._xi(L + 1, k, rows)[..., :c]  # (Q, B, m, c)
+        mean = (a1.transpose(-1, -2) @ node_std.unsqueeze(-1)).squeeze(-1)
+        eye = torch.eye(c, dtype=torch.float64, device=self.device)
+        chol = _cholesky(eye - a1.transpose(-1, -2) @ a1)
+        z1 = mean + (chol @ xi.unsqueeze(-1)).squeeze(-1)
         h_in = (theta * self.cell)[..., None]
         piece = self._raw(z1, h_in)
         return _chen(acc, acc_len[..., None], piece, h_in), acc_len + h_in[..., 0]
