@@ -83,6 +83,16 @@ hands out increments (and space-time Levy areas) on grids of ``n_base * 2**k`` s
 by exact Brownian bridges and aggregated exactly, so ``simulate(..., brownian=path,
 n_steps=n)`` solves on the *same* path at every step size.
 
+Single-seed Brownian trees and adaptive stepping
+------------------------------------------------
+``VirtualBrownianTree(t0, t1, tol, (B, m), seed, levy_area=None | "space-time" |
+"space-time-time")`` (Jelincic, Foster and Kidger, 2024) gives ``W``, ``H`` and ``K`` on any
+interval from one seed (``evaluate(s, t)``, per-row times ``(B,)``), and the per-step noise of
+any fixed grid (``simulate(..., brownian=tree)``). ``ShARK`` (additive noise) and ``ALIGN``
+(underdamped Langevin) use ``(dW, H)``. ``HOStS`` and ``DriftImplicitEulerCIR`` solve the CIR
+process; ``solve_adaptive(stepper, x0, tree, CIRController(ctol) | PIDController(...))`` steps
+each row with its own times and re-queries the tree on rejection.
+
 Errors
 ------
 Wrong shapes (of ``x0``, of what drift/diffusion/force return), non-positive ``dt``, ``beta``,
@@ -94,8 +104,18 @@ replays the block to find the step).
 Each integrator carries a ``bibtex`` attribute to cite what a chapter used.
 """
 
+from effdyn.sde.adaptive import (
+    AdaptiveResult,
+    CIRController,
+    PIDController,
+    solve_adaptive,
+    solve_fixed,
+)
 from effdyn.sde.brownian import BrownianPath
+from effdyn.sde.brownian_tree import BrownianIncrement, VirtualBrownianTree
+from effdyn.sde.cir_solvers import DriftImplicitEulerCIR, HOStS
 from effdyn.sde.errors import BlowUpError
+from effdyn.sde.high_order import ALIGN, ShARK
 from effdyn.sde.integrators import (
     BAOAB,
     CHANNEL_SCALES,
@@ -123,7 +143,18 @@ from effdyn.sde.sets import Ball, Box, Interval, Region, as_region
 from effdyn.sde.simulate import SimulationResult, integrate, simulate
 
 __all__ = [
+    "ALIGN",
+    "AdaptiveResult",
     "BAOAB",
+    "BrownianIncrement",
+    "CIRController",
+    "DriftImplicitEulerCIR",
+    "HOStS",
+    "PIDController",
+    "ShARK",
+    "VirtualBrownianTree",
+    "solve_adaptive",
+    "solve_fixed",
     "CHANNEL_SCALES",
     "NOISE_TYPES",
     "OBABO",

@@ -43,10 +43,13 @@ Tensor = torch.Tensor
 #: What a noise channel holds, and its standard deviation for a step ``dt``:
 #: ``dW`` the Brownian increment over the step (``sqrt(dt)``), ``H`` the space-time Levy area
 #: ``(1/dt) int (W_s - W_t) ds - dW/2`` (``sqrt(dt/12)``, independent of ``dW``), ``dW_half``
-#: the increment over one half of the step (``sqrt(dt/2)``).
+#: the increment over one half of the step (``sqrt(dt/2)``), ``K`` the space-time-time Levy
+#: area ``(1/dt^2) int (W_s - W_t - (s-t)/dt dW)(dt/2 - (s-t)) ds`` (``sqrt(dt/720)``,
+#: independent of ``dW`` and ``H``; from a ``VirtualBrownianTree``).
 CHANNEL_SCALES: dict[str, Callable[[float], float]] = {
     "dW": lambda dt: math.sqrt(dt),
     "H": lambda dt: math.sqrt(dt / 12.0),
+    "K": lambda dt: math.sqrt(dt / 720.0),
     "dW_half": lambda dt: math.sqrt(dt / 2.0),
 }
 

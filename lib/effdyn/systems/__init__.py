@@ -10,6 +10,8 @@ system                     dim   reference
 :class:`TripleWellCircle`  2     Zhang, Schütte, PAMM 23, e202300189 (2023)
 :class:`OrnsteinUhlenbeck` any   harmonic; exact transition law and spectrum
 :class:`GeometricBrownianMotion` any  exact pathwise solution (order tests)
+:class:`CIRProcess`        1     square-root diffusion; non-central chi-square law
+:class:`NealsFunnel`       any   Neal (2003); exact samples
 =========================  ====  ==========================================================
 
 Every potential takes positions ``(..., d)`` as torch tensors: ``V.energy(x)``, ``V.force(x)``
@@ -18,6 +20,7 @@ potential straight to :class:`effdyn.sde.OverdampedLangevin` or :class:`effdyn.s
 """
 
 from effdyn.systems.base import Potential
+from effdyn.systems.cir import CIRProcess, NealsFunnel
 from effdyn.systems.potentials import (
     AsymmetricDoubleWell,
     DoubleWell,
@@ -30,9 +33,11 @@ from effdyn.systems.sdes import GeometricBrownianMotion
 
 __all__ = [
     "AsymmetricDoubleWell",
+    "CIRProcess",
     "DoubleWell",
     "GeometricBrownianMotion",
     "MullerBrown",
+    "NealsFunnel",
     "OrnsteinUhlenbeck",
     "Potential",
     "TripleWell",
