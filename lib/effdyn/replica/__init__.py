@@ -12,6 +12,9 @@ from effdyn.replica._bib import (
     LI2023_CONTINUAL,
     SOMPOLINSKY1990_LEARNING,
 )
+from effdyn.replica.enumeration import EnumeratedPosterior, all_binary_weights, enumerate_posterior
+from effdyn.replica.field_space import FieldSpacePerceptron
+from effdyn.replica.gibbs import GibbsPoint, IsingPerceptronGibbs
 from effdyn.replica.quadrature import (
     gauss_legendre,
     gaussian_quadrature,
@@ -29,13 +32,29 @@ from effdyn.replica.saddle import (
     first_task_entropic,
 )
 from effdyn.replica.special import gaussian_tail, log_gaussian_tail
+from effdyn.replica.teacher_student import (
+    TeacherStudent,
+    correlated_teacher,
+    generalisation_error,
+    perceptron_labels,
+)
 
 __all__ = [
     "GYORGYI1990_FIRST",
     "LABORIEUX2021_METAPLASTIC",
     "LI2023_CONTINUAL",
     "SOMPOLINSKY1990_LEARNING",
+    "EnumeratedPosterior",
+    "FieldSpacePerceptron",
     "FirstTaskSaddle",
+    "GibbsPoint",
+    "IsingPerceptronGibbs",
+    "TeacherStudent",
+    "all_binary_weights",
+    "correlated_teacher",
+    "enumerate_posterior",
+    "generalisation_error",
+    "perceptron_labels",
     "FranzParisiSaddle",
     "SaddleSolution",
     "bernoulli_kl",

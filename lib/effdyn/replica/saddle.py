@@ -11,8 +11,8 @@ replicas, the overlap ``r`` with the teacher and the self-overlap ``q*``, with c
 * energetic term ``G_E(q, r, q*) = 2 int Dz H(r z / sqrt(q - r^2))
   log int Dx H((sqrt(q* - q) x + sqrt(q) z) / sqrt(1 - q*))^beta``, conjugates
   ``q_hat = -2 alpha dG_E/dq``, ``r_hat = alpha dG_E/dr``, ``q*_hat = alpha dG_E/dq*``;
-* entropic term ``G_S = int Dz log int dm/2 exp((q*_hat - q_hat/2) m^2 + (sqrt(q_hat) z + r_hat) m)``
-  with ``q = int Dz <m>^2``, ``r = int Dz <m>``, ``q* = int Dz <m^2>``.
+* entropic term ``G_S = int Dz log int dm/2 exp((q*_hat - q_hat/2) m^2
+  + (sqrt(q_hat) z + r_hat) m)`` with ``q = int Dz <m>^2``, ``r = int Dz <m>``, ``q* = int Dz <m^2>``.
 
 The second task (Franz-Parisi potential) keeps the first task's measure of ``m_1`` as a quenched
 reference: the entropic weight gains ``gamma beta_2 f(m, m_1)`` with ``f = -KL`` of the two
@@ -204,11 +204,11 @@ def _damped_iteration(
     residual = math.inf
     for it in range(1, max_iter + 1):
         new_hats, ge = conjugates(order)
-        hats = tuple(h + damping * (n - h) for h, n in zip(hats, new_hats))
+        hats = tuple(h + damping * (n - h) for h, n in zip(hats, new_hats, strict=True))
         ent = entropic(hats)
         new_order = (ent["q"], ent["r"], ent["q_star"])
-        updated = tuple(o + damping * (n - o) for o, n in zip(order, new_order))
-        residual = max(abs(a - b) for a, b in zip(updated, order))
+        updated = tuple(o + damping * (n - o) for o, n in zip(order, new_order, strict=True))
+        residual = max(abs(a - b) for a, b in zip(updated, order, strict=True))
         order = updated
         if not all(math.isfinite(v) for v in order + hats):
             raise ValueError(f"fixed point diverged at alpha={alpha!r} (non-finite iterate)")
