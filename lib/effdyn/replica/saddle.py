@@ -12,7 +12,8 @@ replicas, the overlap ``r`` with the teacher and the self-overlap ``q*``, with c
   log int Dx H((sqrt(q* - q) x + sqrt(q) z) / sqrt(1 - q*))^beta``, conjugates
   ``q_hat = -2 alpha dG_E/dq``, ``r_hat = alpha dG_E/dr``, ``q*_hat = alpha dG_E/dq*``;
 * entropic term ``G_S = int Dz log int dm/2 exp((q*_hat - q_hat/2) m^2
-  + (sqrt(q_hat) z + r_hat) m)`` with ``q = int Dz <m>^2``, ``r = int Dz <m>``, ``q* = int Dz <m^2>``.
+  + (sqrt(q_hat) z + r_hat) m)`` with ``q = int Dz <m>^2``, ``r = int Dz <m>``,
+  ``q* = int Dz <m^2>``.
 
 The second task (Franz-Parisi potential) keeps the first task's measure of ``m_1`` as a quenched
 reference: the entropic weight gains ``gamma beta_2 f(m, m_1)`` with ``f = -KL`` of the two
