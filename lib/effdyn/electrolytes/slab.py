@@ -48,8 +48,8 @@ def _gauss(a: float, b: float, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _panels(edges: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    xs, ws = zip(*(_gauss(float(a), float(b), n) for a, b in zip(edges[:-1], edges[1:])))
-    return np.concatenate(xs), np.concatenate(ws)
+    nodes = [_gauss(float(a), float(b), n) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return np.concatenate([x for x, _ in nodes]), np.concatenate([w for _, w in nodes])
 
 
 def slab_force(
@@ -109,7 +109,8 @@ def slab_force(
 
     def integrand(kz: torch.Tensor) -> torch.Tensor:
         k2 = q2_t + kz**2
-        g = model.E**2 * qx_t**2 * kap2 / ((2 * k2 + kap2) * ((k2 + kap2) * k2 + model.E**2 * qx_t**2))
+        e2qx2 = model.E**2 * qx_t**2
+        g = e2qx2 * kap2 / ((2 * k2 + kap2) * ((k2 + kap2) * k2 + e2qx2))
         return (kz**2 - q2_t) * 2.0 * model.C0 * g / (k2 * (k2 + kap2))
 
     n = torch.arange(n_modes + 1, device=dev, dtype=torch.float64)

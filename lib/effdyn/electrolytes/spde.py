@@ -120,7 +120,9 @@ class FourierSPDE:
         rho_new = semi_implicit_step(
             rho, self._rate_rho, self._coupling * c, xi_plus - xi_minus, self.dt
         )
-        c_new = semi_implicit_step(c, self._rate_c, self._coupling * rho, xi_plus + xi_minus, self.dt)
+        c_new = semi_implicit_step(
+            c, self._rate_c, self._coupling * rho, xi_plus + xi_minus, self.dt
+        )
         return rho_new, c_new
 
     def run(
