@@ -23,6 +23,8 @@ from effdyn.electrolytes import (
 )
 from effdyn.fields import PeriodicGrid
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 # ----------------------------------------------------------------------------- grid
 @pytest.mark.parametrize("dim", [2, 3])
