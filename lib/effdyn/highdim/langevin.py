@@ -103,6 +103,8 @@ class LangevinResult:
     ----------
     last : torch.Tensor
         The last iterate.
+    mean : torch.Tensor
+        The time average of ``theta_t`` over ``burn_in < t <= n_steps`` (not normalised).
     averaged : torch.Tensor
         ``normalise(mean of theta_t over burn_in < t <= n_steps)``.
     refined : torch.Tensor
@@ -114,6 +116,7 @@ class LangevinResult:
     """
 
     last: torch.Tensor
+    mean: torch.Tensor
     averaged: torch.Tensor
     refined: torch.Tensor
     refined_last: torch.Tensor
@@ -271,4 +274,6 @@ class SphericalLangevin:
                 torch.stack(rec_last),
                 torch.stack(rec_avg),
             )
-        return LangevinResult(theta, averaged, refined, refined_last, record)
+        return LangevinResult(
+            theta, total / (self.n_steps - self.burn_in), averaged, refined, refined_last, record
+        )
