@@ -28,14 +28,16 @@ BEN_AROUS_GHEISSARI_JAGANNATH_2021 = r"""@article{benarous2021online,
 }"""
 
 LANGEVIN_AVERAGING_2026 = r"""@inproceedings{langevin-averaging,
-  title         = {Improved high-dimensional estimation with {L}angevin dynamics and stochastic
-                   weight averaging},
-  author        = {{Anonymous (authors not confirmed)}},
-  booktitle     = {International Conference on Learning Representations (ICLR)},
+  author        = {Wei, Stanley and Damian, Alex and Lee, Jason D.},
+  title         = {Improved High-Dimensional Estimation with {Langevin} Dynamics and Stochastic
+                   Weight Averaging},
+  booktitle     = {International Conference on Learning Representations ({ICLR})},
   year          = {2026},
   eprint        = {2603.06028},
   archivePrefix = {arXiv},
-  note          = {OpenReview GYXUD3hGTh}
+  primaryClass  = {cs.LG},
+  url           = {https://arxiv.org/abs/2603.06028},
+  note          = {Author list taken from arXiv listing mirrors; OpenReview forum GYXUD3hGTh}
 }"""
 
 DAMIAN_NICHANI_GE_LEE_2023 = r"""@inproceedings{damian2023smoothing,
