@@ -120,7 +120,14 @@ def test_run_writes_notebook_claims_and_provenance(good_run, book_root):
     assert claims[0]["value"] == pytest.approx(4950.0)
     assert claims[0]["chapter"] == "tiny" and claims[0]["profile"] == "ci"
     p = json.loads((good_run.folder / "provenance.json").read_text())
-    assert p["parameters"] == {"n": 100, "scale": 1.0, "label": "tiny", "fail": False, "seed": 0}
+    assert p["parameters"] == {
+        "n": 100,
+        "scale": 1.0,
+        "label": "tiny",
+        "fail": False,
+        "seed": 0,
+        "pause": 0.0,
+    }
     assert p["chapter_hash"] == prov.chapter_hash(book_root / "chapters" / "tiny.md")
     assert p["key"] == current_key(find_chapter("tiny", book_root), "ci").value
     assert "effdyn/compendium/claims.py" in p["key_parts"]["modules"]
