@@ -51,14 +51,19 @@ per-coordinate tensors ``(d,)``; initial momenta default to Maxwell-Boltzmann, a
 Running
 -------
 ``simulate(integrator, x0, dt, n_steps, *, seed | generator | brownian, save_every,
-save_momenta, save_device, observers, block_size, compile, tile, t0, p0) -> SimulationResult``
-    Fixed steps with the noise of a block of steps drawn in one call; ``result.x``, ``.p``,
-    ``.t``, ``.traj`` ``(n_frames, B, d)`` (frame 0 is ``x0``), ``.times``, ``.observers``,
-    ``.wall_time``, ``.stopped_early``. ``compile=True`` fuses the steps with
-    ``torch.compile`` (one-off compilation of ~10 s, several times faster afterwards; for
+save_momenta, save_device, observers, block_size, compile, tile, noise, t0, p0)``
+    Fixed steps (a ``SimulationResult``) with the noise of a block of steps drawn in one
+    call; ``result.x``, ``.p``, ``.t``, ``.traj`` ``(n_frames, B, d)`` (frame 0 is ``x0``),
+    ``.times``, ``.observers``, ``.wall_time``, ``.stopped_early``. ``compile=True`` fuses the
+    steps with ``torch.compile`` (one-off compilation of ~10 s, several times faster afterwards; for
     time-homogeneous problems; falls back to eager with a warning if compilation fails).
     ``tile=N`` runs the steps between observation points N trajectories at a time, keeping
     large batches (1e5 and more) in the CPU cache; the force must act row by row.
+    ``noise="two-point"`` or ``"three-point"`` drives the scheme with bounded increments
+    (Kloeden and Platen, sections 14.1-14.2) for expectations only (weak order kept, about a
+    fifth cheaper to draw); schemes list what they accept in ``weak_increments``
+    (``EulerMaruyama``, ``OverdampedLangevin``: both; ``Heun``: three-point), and pathwise uses
+    (a ``BrownianPath``) are refused.
 ``integrate(...)``
     The same, returning only the final positions.
 
@@ -116,6 +121,7 @@ from effdyn.sde.brownian_tree import BrownianIncrement, VirtualBrownianTree
 from effdyn.sde.cir_solvers import DriftImplicitEulerCIR, HOStS
 from effdyn.sde.errors import BlowUpError
 from effdyn.sde.high_order import ALIGN, ShARK
+from effdyn.sde.increments import INCREMENTS, WEAK_INCREMENTS
 from effdyn.sde.integrators import (
     BAOAB,
     CHANNEL_SCALES,
@@ -156,6 +162,8 @@ __all__ = [
     "solve_adaptive",
     "solve_fixed",
     "CHANNEL_SCALES",
+    "INCREMENTS",
+    "WEAK_INCREMENTS",
     "NOISE_TYPES",
     "OBABO",
     "SDE",

@@ -80,6 +80,10 @@ class Integrator(abc.ABC):
         ``(C, B, m)`` for ``C`` channels.
     ``time_homogeneous``
         Whether the problem's coefficients ignore ``t`` (needed by ``simulate(compile=True)``).
+    ``weak_increments``
+        The bounded increments (:data:`~effdyn.sde.WEAK_INCREMENTS`) that keep the scheme's
+        weak order, accepted by ``simulate(noise=...)``; empty when only Gaussian increments
+        may drive it.
     ``bibtex``
         The reference of the method.
 
@@ -92,6 +96,7 @@ class Integrator(abc.ABC):
     noise_types: ClassVar[tuple[str, ...]] = NOISE_TYPES
     requires_additive: ClassVar[bool] = False
     noise_channels: ClassVar[tuple[str, ...]] = ("dW",)
+    weak_increments: ClassVar[tuple[str, ...]] = ()
     time_homogeneous: bool = False
     bibtex: ClassVar[str] = ""
 
@@ -169,11 +174,13 @@ class SDEIntegrator(Integrator):
 class EulerMaruyama(SDEIntegrator):
     """Euler-Maruyama: ``X + b dt + sigma dW``; any noise.
 
-    Strong order 1/2 (1 for additive noise), weak order 1.
+    Strong order 1/2 (1 for additive noise), weak order 1, also with two-point or
+    three-point increments (``simulate(noise="two-point")``; Kloeden and Platen, section 14.1).
     """
 
     strong_order = 0.5
     weak_order = 1.0
+    weak_increments = ("two-point", "three-point")
     bibtex = _KLOEDEN_PLATEN
 
     def __init__(self, sde: SDE) -> None:
@@ -222,12 +229,16 @@ class Heun(SDEIntegrator):
     """Stochastic Heun (improved Euler) for additive noise: strong order 1, weak order 2.
 
     ``X* = X + b(t, X) dt + sigma dW``, ``X' = X + (b(t, X) + b(t + dt, X*)) dt/2 + sigma dW``
-    (``sigma`` averaged over the step when it depends on time).
+    (``sigma`` averaged over the step when it depends on time). With additive noise the
+    Gaussian moments up to the fifth enter the weak order 2 expansion, so three-point
+    increments (which match them) keep weak order 2 (Kloeden and Platen, section 15.1);
+    two-point ones (wrong fourth moment) do not and are refused.
     """
 
     strong_order = 1.0
     weak_order = 2.0
     requires_additive = True
+    weak_increments = ("three-point",)
     bibtex = _KLOEDEN_PLATEN
 
     def step(self, state: Tensor, t: float, dt: float, noise: Tensor) -> Tensor:
@@ -293,13 +304,15 @@ class OverdampedLangevin(Integrator):
     diffusion : float or tensor ``(d,)``
         Diffusion (mobility) constant ``D``, scalar or per coordinate.
 
-    Strong order 1 (the noise is additive), weak order 1. :meth:`sde` gives the same problem as
-    an :class:`~effdyn.sde.SDE` for other schemes.
+    Strong order 1 (the noise is additive), weak order 1, also with two-point or three-point
+    increments (``simulate(noise="two-point")``). :meth:`sde` gives the same problem as an
+    :class:`~effdyn.sde.SDE` for other schemes.
     """
 
     strong_order = 1.0
     weak_order = 1.0
     noise_types = ("diagonal",)
+    weak_increments = ("two-point", "three-point")
     time_homogeneous = True
     bibtex = _KLOEDEN_PLATEN
 
@@ -372,6 +385,8 @@ class LeimkuhlerMatthews(OverdampedLangevin):
     equilibrium and nonequilibrium Langevin molecular dynamics, IMA J. Numer. Anal. 36, 13-79.
     """
 
+    #: the second-order invariant measure rests on Gaussian increments (averaged over two steps)
+    weak_increments = ()
     bibtex = r"""@article{leimkuhler2016computation,
   author  = {Leimkuhler, Benedict and Matthews, Charles and Stoltz, Gabriel},
   title   = {The computation of averages from equilibrium and nonequilibrium {Langevin}

@@ -19,6 +19,7 @@ import torch
 from effdyn.sde._checks import check_state, check_steps
 from effdyn.sde.brownian import BrownianPath
 from effdyn.sde.errors import BlowUpError
+from effdyn.sde.increments import check_increments, fill_increments
 from effdyn.sde.integrators import CHANNEL_SCALES, Integrator
 from effdyn.sde.observers import Observer
 
@@ -102,14 +103,16 @@ class _BlockNoise:
 
     The buffer stores the batch dimension last (see :func:`_batch_last`), so that the stream
     of numbers, hence the result for a given seed, is the same with and without compilation.
+    ``kind`` is one of :data:`~effdyn.sde.increments.INCREMENTS`.
     """
 
-    def __init__(self, integrator, shape, dt, block, generator, device, dtype):
+    def __init__(self, integrator, shape, dt, block, generator, device, dtype, kind="gaussian"):
         channels = integrator.noise_channels
         scales = [CHANNEL_SCALES[c](dt) for c in channels]
         stored = (block, *shape[:-2], shape[-1], shape[-2])
         self.buffer = torch.empty(stored, device=device, dtype=dtype)
         self.generator = generator
+        self.kind = kind
         self.scale = None
         self.uniform = len(set(scales)) == 1
         if self.uniform:
@@ -121,7 +124,7 @@ class _BlockNoise:
     def draw(self, k: int) -> Tensor:
         buf = self.buffer[:k]
         if self.uniform:
-            buf.normal_(0.0, self.std, generator=self.generator)
+            fill_increments(buf, self.kind, self.std, self.generator)
         else:
             buf.normal_(generator=self.generator).mul_(self.scale)
         return buf.transpose(-1, -2)
@@ -163,13 +166,15 @@ def _locate_blow_up(
 class _Tiles:
     """The batch cut into tiles ``[lo, hi)``, each size with its own block-noise buffer."""
 
-    def __init__(self, tile, batch, noise_shape, integrator, dt, block, gen, device, dtype, draw):
+    def __init__(
+        self, tile, batch, noise_shape, integrator, dt, block, gen, device, dtype, draw, kind
+    ):
         self.bounds = [(lo, min(lo + tile, batch)) for lo in range(0, batch, tile)]
         self.sources: dict[int, _BlockNoise] = {}
         for lo, hi in self.bounds if draw else ():
             if hi - lo not in self.sources:
                 shape = (*noise_shape[:-2], hi - lo, noise_shape[-1])
-                src = _BlockNoise(integrator, shape, dt, block, gen, device, dtype)
+                src = _BlockNoise(integrator, shape, dt, block, gen, device, dtype, kind)
                 self.sources[hi - lo] = src
 
     def __iter__(self):
@@ -195,6 +200,7 @@ def simulate(
     block_size: int | None = None,
     compile: bool = False,
     tile: int | None = None,
+    noise: str = "gaussian",
 ) -> SimulationResult:
     """Run ``n_steps`` fixed steps of ``integrator`` from ``x0`` for the whole batch.
 
@@ -242,6 +248,15 @@ def simulate(
         ``benchmarks/bench_sde.py``). The force must act on each trajectory (row) alone, as
         every force of :mod:`effdyn.systems` does. The noise is drawn tile by tile, so results
         for a seed depend on ``tile`` (but not on ``compile``).
+    noise : {"gaussian", "two-point", "three-point"}
+        The increments that drive the scheme. ``"gaussian"`` (the default) gives Brownian
+        paths. The bounded kinds (Kloeden and Platen, sections 14.1-14.2; see
+        :mod:`effdyn.sde.increments`) keep the *weak* order of the schemes that declare them in
+        ``integrator.weak_increments`` (two-point: weak order 1 for Euler-Maruyama; three-point:
+        also weak order 2 for :class:`~effdyn.sde.Heun`), at the cost of one uniform number per
+        increment. Use them for expectations, densities and mean first-passage times, never for
+        pathwise comparisons: with a ``brownian`` path, or a scheme that does not declare them,
+        they are refused.
 
     Returns
     -------
@@ -265,6 +280,7 @@ def simulate(
     if dt is None or n_steps is None:
         raise ValueError("give dt and n_steps")
     dt, n_steps = check_steps(dt, n_steps)
+    noise_kind = check_increments(integrator, noise, brownian=brownian)
     t0 = float(t0)
     if not math.isfinite(t0):
         raise ValueError(f"t0 must be finite, got {t0!r}")
@@ -356,9 +372,11 @@ def simulate(
     noise_src = tiles = None
     if tile is not None:
         draw = brownian is None
-        tiles = _Tiles(tile, batch, noise_shape, integrator, dt, block, gen, device, dtype, draw)
+        tiles = _Tiles(
+            tile, batch, noise_shape, integrator, dt, block, gen, device, dtype, draw, noise_kind
+        )
     elif brownian is None:
-        noise_src = _BlockNoise(integrator, noise_shape, dt, block, gen, device, dtype)
+        noise_src = _BlockNoise(integrator, noise_shape, dt, block, gen, device, dtype, noise_kind)
 
     step_fn = integrator.step
     compiled_ok = False  # compilation happens at the first compiled call
