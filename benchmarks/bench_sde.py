@@ -7,6 +7,8 @@ load on the machine), as steps x trajectories per second:
 - ``ours``: ``effdyn.sde.simulate(OverdampedLangevin(TripleWell(), beta), ...)``, eager, with
   ``tile=--tile`` trajectories per tile for batches larger than that (``--tile 0``: untiled);
 - ``ours+compile``: the same with ``compile=True`` (compilation time reported apart);
+- ``ours+2pt``: eager with two-point weak increments (``noise="two-point"``, one uniform
+  number per increment instead of a Gaussian; valid for expectations only);
 - ``torchsde``: ``torchsde.sdeint(..., method="euler", dt=dt)`` with the same force (skipped
   when torchsde is not installed);
 - ``numpy``: a plain NumPy loop with the same force and ``Generator.standard_normal``.
@@ -18,7 +20,7 @@ trajectory and step).
 
     python benchmarks/bench_sde.py [--device cpu|cuda] [--dtype float32|float64]
         [--batches 1e2,1e3,1e4,1e5,1e6] [--seconds 1.0] [--repeats 3] [--no-compile]
-        [--threads N] [--tile 10000]
+        [--threads N] [--tile 10000] [--no-weak]
 """
 
 from __future__ import annotations
@@ -67,12 +69,14 @@ def run_numpy(x0: torch.Tensor, n: int) -> float:
     return time.perf_counter() - t0
 
 
-def run_ours(x0: torch.Tensor, n: int, compile: bool = False, tile: int = 0) -> float:
+def run_ours(
+    x0: torch.Tensor, n: int, compile: bool = False, tile: int = 0, noise: str = "gaussian"
+) -> float:
     integ = _INTEGRATOR
     tile = tile if 0 < tile < x0.shape[0] else None
     _sync(x0.device)
     t0 = time.perf_counter()
-    simulate(integ, x0, DT, n, seed=0, compile=compile, tile=tile)
+    simulate(integ, x0, DT, n, seed=0, compile=compile, tile=tile, noise=noise)
     _sync(x0.device)
     return time.perf_counter() - t0
 
@@ -143,6 +147,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-compile", action="store_true")
     parser.add_argument("--no-numpy", action="store_true")
+    parser.add_argument("--no-weak", action="store_true", help="skip the two-point column")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     parser.add_argument("--tile", type=int, default=10_000, help="trajectories per tile (0: off)")
     args = parser.parse_args()
@@ -170,6 +175,8 @@ def main() -> None:
     methods = {"ours": lambda x, n: run_ours(x, n, tile=args.tile)}
     if not args.no_compile:
         methods["ours+compile"] = lambda x, n: run_ours(x, n, compile=True, tile=args.tile)
+    if not args.no_weak:
+        methods["ours+2pt"] = lambda x, n: run_ours(x, n, tile=args.tile, noise="two-point")
     if have_torchsde:
         methods["torchsde"] = run_torchsde
     if not args.no_numpy and device.type == "cpu":

@@ -120,7 +120,7 @@ def test_three_point_heun_has_weak_order_two_where_two_point_does_not():
 
     For a linear SDE the fourth moment of the increments enters E[X_T^4] directly: three-point
     increments match the Gaussian's (3 dt^2), so only the scheme's own order-2 error remains;
-    two-point ones (dt^2) add an error of order 1 (shown with Euler-Maruyama, which accepts them).
+    two-point ones (dt^2) would add an error of order 1, which is why Heun refuses them.
     """
     theta, sigma, y0, T = 1.0, 1.0, 0.5, 1.0
     sde = SDE(lambda t, x: -theta * x, sigma)
