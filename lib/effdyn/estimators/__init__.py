@@ -5,7 +5,10 @@
   have not arrived); :func:`rate_from_mfpt`.
 - :func:`transition_rates`: from the counts of :class:`effdyn.sde.TransitionCounter` (on the
   fly) or :func:`effdyn.sde.count_transitions` (offline, on saved trajectories), rates
-  ``k_ij = N_ij / T_i`` with exact Poisson intervals, and the MFPTs they imply.
+  ``k_ij = N_ij / T_i`` with exact Poisson intervals, the MFPTs they imply, and the mean
+  sojourn in each core corrected for the censoring at the end of the run.
+- :func:`kaplan_meier_mean`: the mean of a duration from completed and right-censored counts
+  on a grid (product-limit survival, Klein-Moeschberger variance).
 - :func:`poisson_rate`, :func:`mean_ci`, :func:`bootstrap_ci`, :func:`batch_means_ci`:
   intervals, returned as :class:`Estimate` (``value``, ``low``, ``high``, ``contains``).
 - :func:`histogram_free_energy`, :func:`free_energy_from_counts`: ``F = -log(p)/beta``.
@@ -20,6 +23,7 @@ from effdyn.estimators.intervals import (
     poisson_rate,
 )
 from effdyn.estimators.passage import mfpt, rate_from_mfpt
+from effdyn.estimators.survival import kaplan_meier_mean
 from effdyn.estimators.transitions import TransitionRates, transition_rates
 
 __all__ = [
@@ -29,6 +33,7 @@ __all__ = [
     "bootstrap_ci",
     "free_energy_from_counts",
     "histogram_free_energy",
+    "kaplan_meier_mean",
     "mean_ci",
     "mfpt",
     "poisson_rate",

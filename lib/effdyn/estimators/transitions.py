@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from effdyn.estimators.intervals import _check_confidence, poisson_rate
+from effdyn.estimators.survival import kaplan_meier_mean
 
 __all__ = ["TransitionRates", "transition_rates"]
 
@@ -18,11 +20,18 @@ class TransitionRates:
 
     ``rate[i, j] = counts[i, j] / time_in[i]``; ``mfpt[i, j] = 1 / rate[i, j]`` is the mean
     first-passage time from core ``i`` to core ``j`` when there are two cores (with more, it is
-    the inverse of the partial rate). ``mean_duration``/``duration_stderr`` are the direct
-    average of the recorded transition durations, a second estimate of the same MFPT for two
-    cores; it is biased low by a relative amount of order MFPT / run length, because the
-    transitions still under way at the end of the run are not counted (``mfpt`` counts their
-    time in ``time_in`` and has no such bias).
+    the inverse of the partial rate).
+
+    ``mean_sojourn[i]`` (with ``mean_sojourn_low``/``_high``) is the Kaplan-Meier mean of the
+    time spent with label ``i`` until the next core entry, from the completed sojourns and the
+    ones still under way at the end of the run (right-censored; see
+    :func:`~effdyn.estimators.survival.kaplan_meier_mean`). For two cores it is a second
+    estimate of MFPT(i -> j), free of the assumption of exponential waiting times behind
+    ``mfpt``, and ``mean_duration``/``duration_stderr`` hold it. With more cores
+    ``mean_duration[i, j]`` is the direct average of the completed ``i -> j`` durations (the
+    time to reach ``j`` given that ``j`` is reached first), biased low by a relative amount of
+    order MFPT / run length because the durations still under way are left out. Counts given
+    without a counter have NaN durations.
     """
 
     counts: np.ndarray
@@ -36,6 +45,9 @@ class TransitionRates:
     mean_duration: np.ndarray
     duration_stderr: np.ndarray
     confidence: float
+    mean_sojourn: np.ndarray | None = None
+    mean_sojourn_low: np.ndarray | None = None
+    mean_sojourn_high: np.ndarray | None = None
 
 
 def transition_rates(source: Any, time_in: Any = None, confidence: float = 0.95):
@@ -44,9 +56,12 @@ def transition_rates(source: Any, time_in: Any = None, confidence: float = 0.95)
     Give either a counter, or ``counts`` ``(K, K)`` and ``time_in`` ``(K,)``.
     """
     confidence = _check_confidence(confidence)
+    sojourns = None
     if time_in is None:
         counts, time_in = source.counts, source.time_in
         dsum, dsq = source.duration_sum, source.duration_sq_sum
+        if hasattr(source, "sojourns"):
+            sojourns = (source.sojourns, source.open_sojourns, source.spacing)
     else:
         counts = np.asarray(source)
         time_in = np.asarray(time_in, dtype=np.float64)
@@ -69,6 +84,18 @@ def transition_rates(source: Any, time_in: Any = None, confidence: float = 0.95)
         mean_d = np.where(n > 0, dsum / np.maximum(n, 1), np.nan)
         var_d = np.where(n > 1, (dsq - n * mean_d**2) / np.maximum(n - 1, 1), np.nan)
         stderr = np.sqrt(np.maximum(var_d, 0) / np.maximum(n, 1))
+    km = np.full((3, K), np.nan)
+    if sojourns is not None:
+        done, under_way, spacing = sojourns
+        for i in range(K):
+            if done[i].sum() > 0:
+                est = kaplan_meier_mean(done[i], under_way[i], spacing, confidence)
+                km[:, i] = est.value, est.low, est.high
+        if K == 2:
+            z = stats.norm.ppf(0.5 + confidence / 2)
+            for i, j in ((0, 1), (1, 0)):
+                mean_d[i, j] = km[0, i]
+                stderr[i, j] = (km[2, i] - km[1, i]) / (2 * z)
     return TransitionRates(
         counts=counts,
         time_in=time_in,
@@ -81,4 +108,7 @@ def transition_rates(source: Any, time_in: Any = None, confidence: float = 0.95)
         mean_duration=mean_d,
         duration_stderr=stderr,
         confidence=confidence,
+        mean_sojourn=km[0],
+        mean_sojourn_low=km[1],
+        mean_sojourn_high=km[2],
     )

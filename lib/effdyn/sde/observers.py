@@ -283,6 +283,12 @@ class TransitionCounter(Observer):
     rates ``k_ij = counts_ij / time_in_i``; for two cores ``time_in_A / counts_AB`` estimates
     MFPT(A -> B).
 
+    The lengths of the completed sojourns (time with label ``i`` until the next core entry, in
+    check intervals ``every * dt``) are kept as a histogram per core (:attr:`sojourns`), and
+    the sojourns still under way are available at any time (:attr:`open_sojourns`), so that
+    :func:`~effdyn.estimators.transition_rates` can correct the mean duration for the
+    censoring at the end of the run (Kaplan-Meier).
+
     Parameters
     ----------
     cores : sequence of Region or callables
@@ -327,7 +333,15 @@ class TransitionCounter(Observer):
         self._dsq = torch.zeros(K * K, dtype=torch.float64, device=dev)
         self._time_in = torch.zeros(K, dtype=torch.float64, device=dev)
         self._t_last = t
+        self.spacing = float(dt) * self.every
+        self._n_checks = 0
+        self._sojourn = torch.zeros((K, 16), dtype=torch.long, device=dev)
         self.events = []
+
+    def _length(self, t: float) -> Tensor:
+        """Sojourn lengths ``t - entry`` in check intervals (rounded; NaN entries give 0)."""
+        n = torch.nan_to_num((t - self.entry) / self.spacing, nan=0.0)
+        return n.round().long()
 
     def update(self, x: Tensor, t: float) -> None:
         K = self.n_cores
@@ -341,6 +355,15 @@ class TransitionCounter(Observer):
         self._counts += torch.bincount(idx, minlength=K * K + 1)[1:]
         self._dsum += torch.bincount(idx, weights=dur, minlength=K * K + 1)[1:]
         self._dsq += torch.bincount(idx, weights=dur * dur, minlength=K * K + 1)[1:]
+        self._n_checks += 1
+        cap = self._sojourn.shape[1]
+        if self._n_checks >= cap:  # a sojourn is at most as long as the run: grow in time
+            grown = torch.zeros((K, 2 * cap), dtype=torch.long, device=x.device)
+            grown[:, :cap] = self._sojourn
+            self._sojourn, cap = grown, 2 * cap
+        length = self._length(t).clamp_(0, cap - 1)
+        where = torch.where(real, self.label * cap + length + 1, 0)
+        self._sojourn += torch.bincount(where, minlength=K * cap + 1)[1:].view(K, cap)
         if self.record_events:
             for i in real.nonzero().flatten().tolist():
                 self.events.append((i, int(self.label[i]), int(new[i]), float(t), float(dur[i])))
@@ -367,6 +390,22 @@ class TransitionCounter(Observer):
     def duration_sq_sum(self) -> np.ndarray:
         """Sum of the squared durations of the ``i -> j`` transitions."""
         return self._dsq.view(self.n_cores, self.n_cores).cpu().numpy()
+
+    @property
+    def sojourns(self) -> np.ndarray:
+        """``sojourns[i, k]``: completed sojourns with label ``i`` of ``k`` check intervals."""
+        return self._sojourn[:, : self._n_checks + 1].cpu().numpy()
+
+    @property
+    def open_sojourns(self) -> np.ndarray:
+        """``open_sojourns[i, k]``: sojourns with label ``i`` under way for ``k`` intervals.
+
+        These are right-censored: each will last longer than ``k`` intervals.
+        """
+        K, cap = self.n_cores, self._n_checks + 1
+        length = self._length(self._t_last).clamp_(0, cap - 1)
+        where = torch.where(self.label >= 0, self.label * cap + length + 1, 0)
+        return torch.bincount(where, minlength=K * cap + 1)[1:].view(K, cap).cpu().numpy()
 
     def rates(self, confidence: float = 0.95):
         """Rates and MFPTs with intervals (see :func:`effdyn.estimators.transition_rates`)."""
