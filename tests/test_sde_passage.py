@@ -77,6 +77,49 @@ def test_bridged_mfpt_removes_the_sqrt_dt_bias():
         assert steps.mfpt().value - a / mu == pytest.approx(siegmund, abs=4 * se + dt)
 
 
+def test_double_well_bridged_mfpt_converges_with_order_one_and_the_plain_one_with_one_half():
+    """Double well V = (x^2 - 1)^2 at beta = 2, from x = -1 up to x = -0.5 (MFPT 0.836).
+
+    The bridged MFPT error (Euler's own O(dt) bias) has a fitted slope near 1 in dt. Detection at
+    the steps alone adds a late arrival of order sqrt(dt) on the same paths: the excess of the
+    plain over the bridged passage time has a slope near 1/2, and the plain error (the sum of
+    the two, of opposite signs here) stays well above the bridged one.
+    """
+    from effdyn.operators import mfpt_1d
+    from effdyn.sde import OverdampedLangevin
+    from effdyn.systems import DoubleWell
+
+    beta, a, b, n = 2.0, -1.0, -0.5, 100_000
+    V = DoubleWell()
+    exact = mfpt_1d(V, beta, a, b)
+    dts = [0.04, 0.02, 0.01]
+    bridged_err, plain_err, excess, se = [], [], [], []
+    for i, dt in enumerate(dts):
+        plain = FirstPassage(Interval(b, math.inf), stop=True)
+        bridged = BridgedFirstPassage(Interval(b, math.inf), 2 / beta, seed=i)
+        x0 = torch.full((n, 1), a, dtype=F64)
+        simulate(
+            OverdampedLangevin(V, beta),
+            x0,
+            dt,
+            round(40 / dt),
+            seed=50 + i,
+            observers=[plain, bridged],
+        )
+        assert plain.fraction_hit == 1.0
+        tb, tp = bridged.times, plain.times
+        bridged_err.append(abs(float(tb.mean()) - exact))
+        plain_err.append(abs(float(tp.mean()) - exact))
+        excess.append(float((tp - tb).mean()))
+        se.append(float(tb.std()) / math.sqrt(n))
+    slope = lambda e: float(np.polyfit(np.log(dts), np.log(e), 1)[0])  # noqa: E731
+    assert min(bridged_err) > 5 * max(se), (bridged_err, se)
+    assert 0.8 < slope(bridged_err) < 1.25, bridged_err
+    assert 0.35 < slope(excess) < 0.65, excess
+    assert all(p > c for p, c in zip(plain_err, bridged_err, strict=True)), plain_err
+    assert slope(plain_err) < 0.6, plain_err  # not order 1: the sqrt(dt) lateness dominates
+
+
 def test_level_function_by_autograd_matches_the_signed_distance():
     """A level function with a non-unit gradient is normalised: same law as the Ball."""
     center, r = torch.tensor([0.8, 0.0], dtype=F64), 0.3
