@@ -60,8 +60,8 @@ save_momenta, save_device, observers, block_size, compile, tile, noise, t0, p0)`
     ``tile=N`` runs the steps between observation points N trajectories at a time, keeping
     large batches (1e5 and more) in the CPU cache; the force must act row by row.
     ``noise="two-point"`` or ``"three-point"`` drives the scheme with bounded increments
-    (Kloeden and Platen, sections 14.1-14.2) for expectations only (weak order kept, about a
-    fifth cheaper to draw); schemes list what they accept in ``weak_increments``
+    (Kloeden and Platen, sections 14.1-14.2) for expectations only (the weak order is kept);
+    schemes list what they accept in ``weak_increments``
     (``EulerMaruyama``, ``OverdampedLangevin``: both; ``Heun``: three-point), and pathwise uses
     (a ``BrownianPath``) are refused.
 ``integrate(...)``

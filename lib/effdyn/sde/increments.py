@@ -12,7 +12,9 @@ weak order (Kloeden and Platen, *Numerical Solution of Stochastic Differential E
     ``+-sqrt(3 dt)`` with probability 1/6 each and ``0`` with probability 2/3. Moments 1-5 match
     (fourth moment ``3 dt^2``): enough for the weak order 2 schemes of section 14.2.
 
-Each costs one uniform number instead of a Gaussian one (cheaper to draw and to transform).
+Each costs one uniform number instead of a Gaussian one; on a CPU torch's uniform generator
+is only slightly faster than its normal one, so the gain in throughput is small (see
+``benchmarks/README.md``).
 The trajectories are *not* Brownian paths, so nothing pathwise (strong errors, a
 :class:`~effdyn.sde.BrownianPath`) may be computed from them; :func:`check_increments` refuses
 such requests, and integrators declare the increments they accept in

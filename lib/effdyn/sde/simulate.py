@@ -253,7 +253,7 @@ def simulate(
         paths. The bounded kinds (Kloeden and Platen, sections 14.1-14.2; see
         :mod:`effdyn.sde.increments`) keep the *weak* order of the schemes that declare them in
         ``integrator.weak_increments`` (two-point: weak order 1 for Euler-Maruyama; three-point:
-        also weak order 2 for :class:`~effdyn.sde.Heun`), at the cost of one uniform number per
+        also weak order 2 for :class:`~effdyn.sde.Heun`), from one uniform number per
         increment. Use them for expectations, densities and mean first-passage times, never for
         pathwise comparisons: with a ``brownian`` path, or a scheme that does not declare them,
         they are refused.
