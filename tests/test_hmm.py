@@ -255,3 +255,28 @@ def test_cuda_forward_and_sampling():
     ll = log_likelihood(hmm, symbols)
     ll_cpu = log_likelihood(linear_chain_hmm(3), symbols.cpu())
     assert torch.allclose(ll.cpu(), ll_cpu, atol=1e-10)
+
+
+def test_residence_times_keep_censored_runs_apart():
+    from effdyn.hmm import residence_times
+
+    labels = torch.tensor([[0, 0, 1, 1, 1, 0, 0, 1], [1, 0, 0, 0, 0, 0, 0, 0]])
+    done, cut = residence_times(labels, 0)
+    assert done.tolist() == [2] and cut.tolist() == [7]
+    done, cut = residence_times(labels, 1)
+    assert done.tolist() == [3] and cut.tolist() == [1]
+
+
+def test_residence_times_with_kaplan_meier_recover_the_geometric_mean():
+    """Label chains staying with probability 0.95 (mean residence 20) over 10 mean lengths."""
+    from effdyn.estimators import kaplan_meier_mean
+    from effdyn.hmm import residence_times
+
+    gen = torch.Generator().manual_seed(0)
+    flips = (torch.rand(20_000, 200, generator=gen) < 0.05).long()
+    labels = flips.cumsum(1) % 2
+    done, cut = residence_times(labels, 0)
+    est = kaplan_meier_mean(torch.bincount(done), torch.bincount(cut))
+    se = (est.high - est.low) / (2 * 1.959964)
+    assert abs(est.value - 20.0) < 3 * se, (est.value, se)
+    assert float(done.double().mean()) < 20.0 - 3 * se  # completed runs only: biased low

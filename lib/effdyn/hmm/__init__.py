@@ -44,7 +44,12 @@ from effdyn.hmm.models import (
     uniform_start,
 )
 from effdyn.hmm.sampling import sample
-from effdyn.hmm.statistics import SymbolStatistics, run_lengths, symbol_statistics
+from effdyn.hmm.statistics import (
+    SymbolStatistics,
+    residence_times,
+    run_lengths,
+    symbol_statistics,
+)
 
 __all__ = [
     "BIBTEX",
@@ -70,6 +75,7 @@ __all__ = [
     "one_hot_emissions",
     "pca",
     "residence_law",
+    "residence_times",
     "run_lengths",
     "sample",
     "spectral_radius",

@@ -57,6 +57,33 @@ def run_lengths(symbols: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return lengths, symbols.reshape(-1)[flat_starts]
 
 
+def residence_times(labels: torch.Tensor, label: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Residence times in ``label`` along each row of an ``(n, T)`` tensor, censoring kept apart.
+
+    Returns ``(completed, censored)``: the lengths of the runs of ``label`` that began after the
+    first step of their row and ended before its last step (complete residence times), and the
+    lengths of those still under way at the last step (right-censored: the true residence is
+    longer). Runs that began at the first step are left out (their start is not an entry).
+    Estimate the mean from both with :func:`effdyn.estimators.kaplan_meier_mean` (the average of
+    the completed ones alone is biased low; the run's last one, cut off, lower still).
+    """
+    if labels.ndim != 2:
+        raise ValueError(f"labels must be (n, T), got shape {tuple(labels.shape)}")
+    n, T = labels.shape
+    starts = torch.ones_like(labels, dtype=torch.bool)
+    starts[:, 1:] = labels[:, 1:] != labels[:, :-1]
+    ends = torch.ones_like(starts)
+    ends[:, :-1] = starts[:, 1:]
+    step = torch.arange(T, device=labels.device).expand(n, T)
+    first = step[starts]  # start step of every run, row-major order (as ends)
+    last = step[ends]
+    lengths = last - first + 1
+    mine = labels[starts] == label
+    entered = first > 0
+    censored = last == T - 1
+    return lengths[mine & entered & ~censored], lengths[mine & entered & censored]
+
+
 def symbol_statistics(symbols: torch.Tensor, n_symbols: int) -> SymbolStatistics:
     """Empirical statistics of (n, T) integer symbol sequences over an alphabet of ``n_symbols``.
 
