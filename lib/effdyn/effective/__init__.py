@@ -5,6 +5,7 @@ piece                               job
 ==================================  =======================================================
 :class:`ConditionalCoefficients`    kernel-smoothed Kramers-Moyal drift/diffusion on a 1D grid
 :class:`EffectiveSDE1D`             tabulated 1D SDE: simulate, stationary density, MFPT
+:func:`level_set_model`             exact Legoll-Lelievre dynamics of a CV by grid quadrature
 :class:`PolynomialCoefficients`     step 1: Hermite regression of drift/diffusion from bursts
 :class:`NeuralCoefficients`         step 1, neural alternative (Euler-Maruyama likelihood)
 :class:`SlowManifoldAutoencoder`    step 2: autoencoder of points near the slow manifold
@@ -15,6 +16,7 @@ piece                               job
 """
 
 from effdyn.effective.conditional import ConditionalCoefficients
+from effdyn.effective.level_sets import level_set_model
 from effdyn.effective.manifold import (
     AutoencoderModel,
     AutoSDE,
@@ -46,6 +48,7 @@ __all__ = [
     "SlowFastDoubleWell",
     "SlowManifoldAutoencoder",
     "hermite_features",
+    "level_set_model",
     "multi_indices",
     "pairs_from_paths",
     "reduce_to_slow",

@@ -139,6 +139,28 @@ class EffectiveSDE1D:
         a = np.broadcast_to(np.asarray(a, dtype=np.float64), z.shape)
         return cls(z, b.copy(), a.copy())
 
+    @classmethod
+    def from_density(cls, grid: Any, density: Any, diffusion: Any) -> EffectiveSDE1D:
+        """The reversible SDE with stationary density ``density`` and diffusion ``diffusion``.
+
+        ``b = (a / 2) (log p)' + a' / 2`` (derivatives by second-order differences on the grid):
+        the zero-flux solution of its Fokker-Planck equation is ``p``. This is the form of the
+        effective dynamics of Legoll and Lelievre (2010) for a reversible system, ``p`` the
+        marginal law of the collective variable and ``a = (2 / beta) E[|grad xi|^2 | xi = z]``;
+        an estimate of ``p`` from equilibrium samples avoids integrating a noisy drift.
+        """
+        z = as_grid_points(grid)
+        p = _as_values(density, z.size, "density")
+        a = _as_values(diffusion, z.size, "diffusion")
+        if np.any(p <= 0):
+            raise ValueError(
+                f"density must be positive on the grid; it is <= 0 at {(p <= 0).sum()} points"
+            )
+        drift = 0.5 * a * np.gradient(np.log(p), z, edge_order=2) + 0.5 * np.gradient(
+            a, z, edge_order=2
+        )
+        return cls(z, drift, a.copy())
+
     def __repr__(self) -> str:
         return f"EffectiveSDE1D(grid=[{self.grid[0]:g}, {self.grid[-1]:g}], n={self.grid.size})"
 
