@@ -88,7 +88,7 @@ def test_prox_softmax_blocks_and_gradient():
     g = _gen(2)
     v = torch.randn(3, blocks.dim, generator=g, dtype=F64, requires_grad=True)
     z = prox_softmax(v, 0.3, blocks)
-    for k, idx in blocks.groups:
+    for _, idx in blocks.groups:
         assert torch.allclose(z[:, idx].sum(-1), torch.ones(3, len(idx), dtype=F64))
     assert torch.autograd.gradcheck(lambda x: prox_softmax(x, 0.3, blocks), (v,))
 

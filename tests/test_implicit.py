@@ -1,4 +1,4 @@
-"""effdyn.implicit: the monotone parameterisation, splitting solvers, Anderson, implicit gradient."""
+"""effdyn.implicit: monotone parameterisation, splitting solvers, Anderson, implicit gradient."""
 
 from __future__ import annotations
 

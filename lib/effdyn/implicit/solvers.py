@@ -11,7 +11,8 @@ point of the damped forward-backward map ``z -> prox((1 - alpha) z + alpha (W z 
   used on the forward-backward map as in the authors' code (memory 5).
 
 The residual is the relative change ``||z_{k+1} - z_k|| / ||z_{k+1}||`` (the largest over the
-batch). Stopping at ``max_iter`` above ``tol`` warns with the residual (:class:`ConvergenceWarning`).
+batch). Stopping at ``max_iter`` above ``tol`` warns with the residual
+(:class:`ConvergenceWarning`).
 
 References
 ----------
