@@ -158,10 +158,11 @@ def test_enumeration_limit_and_bad_input():
 def test_monotone_couplings_constraint_and_zero_blocks():
     blocks = Blocks([3] * 6 + [2] * 4)
     a = torch.randn(30, blocks.dim, generator=_gen(4), dtype=F64) * 2
-    j = monotone_couplings(a, blocks, 0.1)
-    assert float(torch.linalg.eigvalsh(j)[-1]) <= 0.9 + 1e-10
-    assert float((j * blocks.block_mask(F64)).abs().max()) == 0.0
-    assert torch.allclose(j, j.T)
+    for method in ("spectral", "blocknorm"):
+        j = monotone_couplings(a, blocks, 0.1, method=method)
+        assert float(torch.linalg.eigvalsh(j)[-1]) <= 0.9 + 1e-10
+        assert float((j * blocks.block_mask(F64)).abs().max()) == 0.0
+        assert torch.allclose(j, j.T)
 
 
 def test_monotone_unique():

@@ -63,14 +63,24 @@ def off_block(w: torch.Tensor, blocks: Blocks) -> torch.Tensor:
     return w * (1.0 - blocks.block_mask(w.dtype, w.device))
 
 
-def monotone_couplings(a: torch.Tensor, blocks: Blocks | Sequence[int], m: float) -> torch.Tensor:
+def monotone_couplings(
+    a: torch.Tensor, blocks: Blocks | Sequence[int], m: float, *, method: str = "spectral"
+) -> torch.Tensor:
     """m-monotone pairwise couplings with zero within-variable blocks, from any matrix ``a``.
 
     ``J0`` is the off-block part of the Winston-Kolter ``(1 - m) I - A^T A`` (that is, of
-    ``-A^T A``). Zeroing the blocks can push the top eigenvalue above ``1 - m``, so
-    ``J = J0 * min(1, (1 - m) / lambda_max(J0))``: a radial retraction onto the monotone set,
-    differentiable almost everywhere (``lambda_max`` from ``eigvalsh``). The within-variable
-    blocks only ever act as a bias (one-hot units), so dropping them loses no model.
+    ``-A^T A``). Zeroing the blocks can push the top eigenvalue above ``1 - m``; two ways to
+    restore the constraint:
+
+    - ``"spectral"``: ``J = J0 * min(1, (1 - m) / lambda_max(J0))``, a radial retraction onto the
+      monotone set (``lambda_max`` by ``eigvalsh``, differentiable almost everywhere).
+    - ``"blocknorm"``: rescale each variable's column block ``A_i`` to Frobenius norm at most
+      ``sqrt(1 - m)`` before forming ``J0``. Since ``-A^T A <= 0``,
+      ``J0 <= blockdiag(A_i^T A_i) <= max_i ||A_i||^2 I``, so ``J0`` is m-monotone without an
+      eigensolver (cheaper, more conservative).
+
+    The within-variable blocks only ever act as a bias (one-hot units), so dropping them loses
+    no model.
 
     Parameters
     ----------
@@ -78,6 +88,7 @@ def monotone_couplings(a: torch.Tensor, blocks: Blocks | Sequence[int], m: float
     blocks : Blocks or sizes
     m : float
         Margin in (0, 1].
+    method : {"spectral", "blocknorm"}
 
     Returns
     -------
@@ -88,6 +99,16 @@ def monotone_couplings(a: torch.Tensor, blocks: Blocks | Sequence[int], m: float
     layout = as_blocks(blocks)
     if a.ndim != 2 or a.shape[1] != layout.dim:
         raise ValueError(f"a must have shape (r, {layout.dim}), got {tuple(a.shape)}")
+    if method == "blocknorm":
+        var = layout.variable.to(a.device)
+        sq = torch.zeros(layout.n, dtype=a.dtype, device=a.device).index_add(
+            0, var, (a * a).sum(0)
+        )
+        shrink = torch.clamp(math.sqrt(1.0 - m) / sq.clamp_min(1e-30).sqrt(), max=1.0)
+        a = a * shrink[var]
+        return off_block(-(a.T @ a), layout)
+    if method != "spectral":
+        raise ValueError(f"method must be 'spectral' or 'blocknorm', got {method!r}")
     j0 = off_block(-(a.T @ a), layout)
     top = torch.linalg.eigvalsh(j0)[-1]
     scale = torch.clamp((1.0 - m) / top.clamp_min(1e-30), max=1.0)
@@ -240,19 +261,23 @@ class CategoricalBM:
         )
 
     def naive_mean_field(
-        self, q0: torch.Tensor | None = None, *, n_iter: int = 1000
+        self, q0: torch.Tensor | None = None, *, n_iter: int = 1000, damping: float = 1.0
     ) -> FixedPointResult:
-        """Undamped parallel mean field ``q <- softmax(J q + c)`` for ``n_iter`` steps.
+        """Parallel mean field ``q <- (1 - t) q + t softmax(J q + c)`` for ``n_iter`` steps.
 
-        Returns the last iterate; ``residuals`` holds ``max |q - softmax(J q + c)|`` (the
-        largest over the batch) after each step. No convergence is assumed (no warning).
+        ``damping`` ``t`` in (0, 1]; the default 1 is the naive undamped update. Returns the last
+        iterate; ``residuals`` holds ``max |q - softmax(J q + c)|`` (the largest over the batch)
+        at the end. No convergence is assumed (no warning).
         """
+        t = float(damping)
+        if not 0.0 < t <= 1.0:
+            raise ValueError(f"damping must lie in (0, 1], got {damping}")
         if q0 is None:
             q0 = self.blocks.uniform(1, self.weight.dtype, self.weight.device)
         result = FixedPointResult(q0)
         q = q0
         for _ in range(int(n_iter)):
-            q = self.mean_field_map(q)
+            q = self.mean_field_map(q) if t == 1.0 else (1 - t) * q + t * self.mean_field_map(q)
             result.n_iter += 1
         result.residuals.append(float(self.mean_field_residual(q).max()))
         result.z = q

@@ -115,6 +115,8 @@ class MonotoneDBM(torch.nn.Module):
         Rows of ``A`` (default: the dimension).
     init_scale : float
         Initial ``A`` entries are N(0, init_scale^2 / rank).
+    constraint : {"blocknorm", "spectral"}
+        How :func:`~effdyn.ebm.monotone_couplings` imposes the constraint.
     generator : torch.Generator, optional
     dtype, device
     """
@@ -129,6 +131,7 @@ class MonotoneDBM(torch.nn.Module):
         max_iter: int = 50,
         rank: int | None = None,
         init_scale: float = 0.5,
+        constraint: str = "blocknorm",
         generator: torch.Generator | None = None,
         dtype: torch.dtype = torch.float32,
         device: torch.device | str | None = None,
@@ -139,6 +142,9 @@ class MonotoneDBM(torch.nn.Module):
         self.alpha = check_alpha(alpha)
         self.tol = float(tol)
         self.max_iter = int(max_iter)
+        if constraint not in ("blocknorm", "spectral"):
+            raise ValueError(f"constraint must be 'blocknorm' or 'spectral', got {constraint!r}")
+        self.constraint = constraint
         sizes: list[int] = []
         for c, h, w, g in self.tiers:
             sizes += [g] * (h * w * (c // g))
@@ -157,9 +163,23 @@ class MonotoneDBM(torch.nn.Module):
         """Total one-hot dimension."""
         return self.blocks.dim
 
+    @torch.no_grad()
+    def init_bias(self, pixels: torch.Tensor, labels: torch.Tensor, smoothing: float = 1.0) -> None:
+        """Set the pixel and label biases to the log of their (smoothed) training frequencies.
+
+        With zero couplings the marginals are then the training marginals, the usual start for
+        Boltzmann machines (Hinton, 2010, "A practical guide to training RBMs", Section 8).
+        """
+        k, npx, nc = self.k, self.n_pixels, self.n_classes
+        oh = torch.nn.functional.one_hot(pixels.long(), k).double().sum(0) + smoothing
+        freq = oh / oh.sum(-1, keepdim=True)
+        self.b[: npx * k] = torch.log(freq).reshape(-1).to(self.b)
+        counts = torch.bincount(labels.long(), minlength=nc).double() + smoothing
+        self.b[-nc:] = torch.log(counts / counts.sum()).to(self.b)
+
     def couplings(self) -> torch.Tensor:
         """The m-monotone couplings ``J`` (zero within-variable blocks)."""
-        return monotone_couplings(self.a, self.blocks, self.m)
+        return monotone_couplings(self.a, self.blocks, self.m, method=self.constraint)
 
     def _clamp(
         self,
@@ -237,8 +257,10 @@ class MonotoneDBM(torch.nn.Module):
         pixel_observed: torch.Tensor,
         labels: torch.Tensor,
         label_observed: torch.Tensor,
+        label_weight: float = 1.0,
     ) -> torch.Tensor:
-        """Cross-entropy on the hidden pixels (mean) plus on the hidden labels (mean)."""
+        """Cross-entropy on the hidden pixels (mean) plus ``label_weight`` times that on the
+        hidden labels (mean)."""
         dev = pred.pixels.device
         hidden = ~pixel_observed.to(dev).bool()
         lp = torch.log(pred.pixels.clamp_min(1e-9))
@@ -248,7 +270,7 @@ class MonotoneDBM(torch.nn.Module):
         if bool(lab_hidden.any()):
             ll = torch.log(pred.label.clamp_min(1e-9))
             lab_ce = -ll.gather(-1, labels.long().to(dev).unsqueeze(-1)).squeeze(-1)
-            loss = loss + (lab_ce * lab_hidden).sum() / lab_hidden.sum()
+            loss = loss + label_weight * (lab_ce * lab_hidden).sum() / lab_hidden.sum()
         return loss
 
     def fit(
@@ -263,11 +285,15 @@ class MonotoneDBM(torch.nn.Module):
         hide_pixels: float = 0.5,
         hide_label: float = 0.5,
         generator: torch.Generator | None = None,
+        init_bias: bool = True,
+        label_weight: float = 1.0,
     ) -> list[dict[str, float]]:
         """Train with Adam on random masks for a wall-clock budget (or ``max_steps``).
 
         Each step draws a mini-batch, hides each pixel with probability ``hide_pixels`` and the
         label with probability ``hide_label``, and minimises :meth:`loss` at the fixed point.
+        With ``init_bias`` the biases start at the log training frequencies (:meth:`init_bias`);
+        ``label_weight`` weighs the label term of :meth:`loss`.
 
         Returns
         -------
@@ -277,6 +303,8 @@ class MonotoneDBM(torch.nn.Module):
         for name, p in (("hide_pixels", hide_pixels), ("hide_label", hide_label)):
             if not 0.0 <= p <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {p}")
+        if init_bias:
+            self.init_bias(pixels, labels)
         opt = torch.optim.Adam(self.parameters(), lr=lr)
         n = pixels.shape[0]
         history: list[dict[str, float]] = []
@@ -292,7 +320,7 @@ class MonotoneDBM(torch.nn.Module):
             seen = torch.rand(px.shape, generator=generator) >= hide_pixels
             lab_seen = torch.rand(lb.shape, generator=generator) >= hide_label
             pred = self(px, seen, lb, lab_seen)
-            loss = self.loss(pred, px, seen, lb, lab_seen)
+            loss = self.loss(pred, px, seen, lb, lab_seen, label_weight)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -301,7 +329,7 @@ class MonotoneDBM(torch.nn.Module):
                 {
                     "step": step,
                     "time": time.perf_counter() - t0,
-                    "loss": float(loss),
+                    "loss": float(loss.detach()),
                     "iterations": pred.result.n_iter,
                 }
             )
