@@ -101,9 +101,7 @@ def monotone_couplings(
         raise ValueError(f"a must have shape (r, {layout.dim}), got {tuple(a.shape)}")
     if method == "blocknorm":
         var = layout.variable.to(a.device)
-        sq = torch.zeros(layout.n, dtype=a.dtype, device=a.device).index_add(
-            0, var, (a * a).sum(0)
-        )
+        sq = torch.zeros(layout.n, dtype=a.dtype, device=a.device).index_add(0, var, (a * a).sum(0))
         shrink = torch.clamp(math.sqrt(1.0 - m) / sq.clamp_min(1e-30).sqrt(), max=1.0)
         a = a * shrink[var]
         return off_block(-(a.T @ a), layout)
@@ -354,8 +352,7 @@ def random_symmetric_bm(
     bias_scale: float = 0.5,
     dtype: torch.dtype = torch.float64,
 ) -> CategoricalBM:
-    """An unconstrained symmetric model: Gaussian couplings, zero blocks, spectral norm ``scale``.
-    """
+    """An unconstrained symmetric model: Gaussian couplings, zero blocks, spectral norm ``scale``."""
     layout = as_blocks(blocks)
     g = torch.randn(layout.dim, layout.dim, generator=generator, dtype=dtype)
     j = off_block(0.5 * (g + g.T), layout)
