@@ -95,6 +95,7 @@ class DenseOperator:
     ----------
     w : Tensor, shape (n, n)
         The operator. It is not checked here; call :func:`check_monotone` where it matters.
+        The resolvent is cached per alpha: build a new operator when ``w`` changes.
     """
 
     def __init__(self, w: torch.Tensor) -> None:
