@@ -352,7 +352,7 @@ def random_symmetric_bm(
     bias_scale: float = 0.5,
     dtype: torch.dtype = torch.float64,
 ) -> CategoricalBM:
-    """An unconstrained symmetric model: Gaussian couplings, zero blocks, spectral norm ``scale``."""
+    """An unconstrained symmetric model: Gaussian couplings, zero blocks, norm ``scale``."""
     layout = as_blocks(blocks)
     g = torch.randn(layout.dim, layout.dim, generator=generator, dtype=dtype)
     j = off_block(0.5 * (g + g.T), layout)
