@@ -52,16 +52,18 @@ def level_set_model(
     beta : float
         Inverse temperature of the full dynamics.
     bins : int or array
-        Number of equal bins over the range of ``xi``, or their edges. Bins with no
-        quadrature point are dropped; each bin should hold many points (refine the grid, not
-        the bins, to converge). For ``xi = x`` on a uniform grid, edges on the cell boundaries
-        (one column per bin) converge at second order in the spacing, equal bins across the
-        range only at first order (``tests/test_effective_level_sets.py``).
+        Number of equally spaced points over the range of ``xi`` where the model is tabulated,
+        or the points themselves (increasing). Each quadrature point's weight is shared
+        linearly between its two neighbouring points (cloud-in-cell), which converges at
+        second order in the quadrature grid's spacing where hard binning, with bins that do
+        not line up with the grid, aliases at first order (``tests/test_effective_level_sets``).
+        Points that receive no weight are dropped; each should collect many quadrature points
+        (refine the grid, not the bins, to converge).
 
     Returns
     -------
     EffectiveSDE1D
-        On the centres of the occupied bins, built by :meth:`EffectiveSDE1D.from_density`
+        On the points that received weight, built by :meth:`EffectiveSDE1D.from_density`
         from the marginal density and ``a = (2 / beta) E[|grad xi|^2 | xi]``.
 
     Raises
@@ -80,19 +82,32 @@ def level_set_model(
     if not beta > 0:
         raise ValueError(f"beta must be positive, got {beta!r}")
     if np.ndim(bins) == 0:
-        edges = np.linspace(z.min(), z.max(), int(bins) + 1)
+        n = int(bins)
+        if n < 3:
+            raise ValueError(f"bins must be at least 3, got {bins!r}")
+        centres = np.linspace(z.min(), z.max(), n)
     else:
-        edges = np.asarray(bins, dtype=np.float64)
-    n = edges.size - 1
-    idx = np.clip(np.searchsorted(edges, z, side="right") - 1, 0, n - 1)
-    mass = np.bincount(idx, weights=w, minlength=n)
-    metric = np.bincount(idx, weights=w * g2, minlength=n)
+        centres = np.asarray(bins, dtype=np.float64)
+        if centres.ndim != 1 or centres.size < 3 or not np.all(np.diff(centres) > 0):
+            raise ValueError("bins must be an integer >= 3 or increasing points (at least 3)")
+        n = centres.size
+    # cloud-in-cell deposit: each point's weight is shared linearly between the two nearest
+    # centres (a hat kernel one spacing wide), which removes the aliasing of hard binning
+    position = np.interp(z, centres, np.arange(n))
+    left = np.clip(np.floor(position).astype(int), 0, n - 2)
+    frac = np.clip(position - left, 0.0, 1.0)
+    mass = np.zeros(n)
+    metric = np.zeros(n)
+    for shift, share in ((0, 1.0 - frac), (1, frac)):
+        mass += np.bincount(left + shift, weights=w * share, minlength=n)
+        metric += np.bincount(left + shift, weights=w * g2 * share, minlength=n)
     keep = mass > 0
     if keep.sum() < 3:
         raise ValueError(f"only {int(keep.sum())} bins hold quadrature points: need at least 3")
-    centres = 0.5 * (edges[1:] + edges[:-1])[keep]
-    density = mass[keep] / np.diff(edges)[keep]
+    spacing = np.gradient(centres)  # the hat kernel's integral at each centre
+    density = mass[keep] / spacing[keep]
     diffusion = (2.0 / beta) * metric[keep] / mass[keep]
+    centres = centres[keep]
     return EffectiveSDE1D.from_density(centres, density / density.sum(), diffusion)
 
 
