@@ -340,7 +340,7 @@ class ConditionalCoefficients:
             circle (cv-techniques chapter) with the linearly interpolated grid eigenfunction as
             CV, the drift route gave an MFPT 35 % short at lags 1e-3 to 1e-2 and bandwidths of
             1-3 %, the equilibrium route 4 % short; on the smooth learned CVs the two routes
-            differ by 3 % and both lie 7-10 % above the grid-exact effective rate
+            differ by 3-4 % and both lie 9-14 % above the grid-exact effective rate
             (:func:`~effdyn.effective.level_set_model`) at a bandwidth of 1 % of the range,
             13-15 % at 3 % (the kernel smooths the barrier of the density away).
         """
