@@ -61,21 +61,21 @@ class Blocks:
         """Repeat a per-variable tensor (..., n) to per-coordinate (..., d)."""
         return per_variable[..., self.variable.to(per_variable.device)]
 
-    def softmax(self, v: torch.Tensor) -> torch.Tensor:
-        """Softmax within each variable's block of the last dimension."""
+    def _per_block(self, v: torch.Tensor, fn) -> torch.Tensor:
+        """``fn(block, dim=-1)`` applied to each variable's block of the last dimension."""
         out = torch.empty_like(v)
         for _, idx in self.groups:
             idx = idx.to(v.device)
-            out[..., idx] = torch.softmax(v[..., idx], dim=-1)
+            out[..., idx] = fn(v[..., idx], dim=-1)
         return out
+
+    def softmax(self, v: torch.Tensor) -> torch.Tensor:
+        """Softmax within each variable's block of the last dimension."""
+        return self._per_block(v, torch.softmax)
 
     def log_softmax(self, v: torch.Tensor) -> torch.Tensor:
         """Log-softmax within each block."""
-        out = torch.empty_like(v)
-        for _, idx in self.groups:
-            idx = idx.to(v.device)
-            out[..., idx] = torch.log_softmax(v[..., idx], dim=-1)
-        return out
+        return self._per_block(v, torch.log_softmax)
 
     def uniform(self, batch: int, dtype=torch.float64, device=None) -> torch.Tensor:
         """The uniform marginals (batch, d)."""
